@@ -27,3 +27,13 @@ export type { SafetensorsFile, Tensor } from './safetensors/tensor';
 export { serializeSafetensors, writeSafetensors } from './safetensors/write';
 export { assertLength, assertShape, type DimSpec, sizeOf } from './shape';
 export { type Clip, type ClipBatch, type TokenGrid, type Tubelet, tokenCount, tokenGridOf } from './types';
+export {
+  tubeletVolume,
+  type VitMacs,
+  type VitShape,
+  validateVitShape,
+  vitBlockParameterCount,
+  vitForwardMacs,
+  vitMacsBreakdown,
+  vitParameterCount,
+} from './vit-shape';

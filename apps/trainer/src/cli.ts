@@ -1,0 +1,60 @@
+/**
+ * vfm-train <recipe> [--config file.ts|file.json] [--key=value ...] [--resume] [--no-progress]
+ *
+ *   vfm-train mae --steps=200 --out=runs/mae-nano
+ *   vfm-train mae-dual --config my.ts --optim.lr=1e-3 --workers=2
+ *   vfm-train mae --out=runs/mae-nano --resume
+ */
+import { VfmError } from '@vfmkit/core';
+import { RECIPES, resolveConfig } from './config/load-config';
+import { train } from './train/train';
+
+const USAGE = `usage: vfm-train <${Object.keys(RECIPES).join('|')}> [--config file] [--key=value ...] [--resume] [--no-progress]`;
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [recipe, ...rest] = argv;
+  if (!recipe || recipe === '--help' || recipe === '-h') {
+    console.log(USAGE);
+    return recipe ? 0 : 2;
+  }
+  let file: string | undefined;
+  let resume = false;
+  let progress = true;
+  const overrides: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    if (arg === '--resume') resume = true;
+    else if (arg === '--no-progress') progress = false;
+    else if (arg === '--config') file = rest[++i];
+    else if (arg.startsWith('--config=')) file = arg.slice(9);
+    else overrides.push(arg);
+  }
+  try {
+    const config = await resolveConfig(recipe, { file, overrides });
+    const result = await train(config, { resume, progress });
+    const last = result.losses.at(-1);
+    console.log(
+      `${result.stoppedBy === 'done' ? 'finished' : `stopped (${result.stoppedBy})`} at step ${result.steps}${last ? `, loss ${last.loss.toFixed(4)}` : ''}`,
+    );
+    console.log(`run folder: ${result.out}`);
+    for (const [what, path] of Object.entries({
+      checkpoint: result.checkpoint,
+      onnx: result.onnx,
+      'loss curve': result.lossCurve,
+      reconstruction: result.reconstruction,
+    })) {
+      if (path) console.log(`  ${what}: ${path}`);
+    }
+    return 0;
+  } catch (error) {
+    if (error instanceof VfmError) {
+      console.error(`vfm-train: ${error.name} (${error.code}): ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main(process.argv.slice(2)).then((code) => process.exit(code));
+}

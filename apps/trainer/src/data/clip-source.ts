@@ -1,0 +1,72 @@
+import { type Clip, ConfigError, Rng } from '@vfmkit/core';
+import { renderSample, splitSeed, taskConfig } from '@vfmkit/synth4d';
+import { decodeClip, probeVideo, randomClipIndices, readManifest } from '@vfmkit/video';
+import type { TrainConfig } from '../config/schema';
+
+/** Indexed clips `[T, H, W, 3]` in [0, 1]. The same index always gives the same clip. */
+export interface ClipSource {
+  /** Number of distinct clips (`Infinity` for an unbounded generator). */
+  readonly size: number;
+  readonly description: string;
+  clip(index: number): Promise<Clip>;
+}
+
+/** synth4d scenes rendered on the fly: clip i is the scene of `splitSeed(split, i)`. */
+export function synth4dSource(config: TrainConfig): ClipSource {
+  const data = config.data;
+  if (data.source !== 'synth4d') throw new ConfigError('not a synth4d data config', { key: 'data.source' });
+  const scene = taskConfig(data.task, {
+    frames: config.frames,
+    size: config.size,
+    ...(data.objects ? { objects: data.objects } : {}),
+  });
+  return {
+    size: data.size === 0 ? Number.POSITIVE_INFINITY : data.size,
+    description: `synth4d/${data.task} (${data.split}, ${data.size === 0 ? 'unbounded' : `${data.size} clips`}) ${config.frames}x${config.size}x${config.size}`,
+    async clip(index) {
+      const sample = renderSample(scene, splitSeed(data.split, index));
+      return { data: sample.rgb, shape: [config.frames, config.size, config.size, 3] };
+    },
+  };
+}
+
+/**
+ * Clips from a `@vfmkit/video` manifest: entry i of the split, `frames` frames at the configured
+ * stride from a start drawn from `(seed, index)`, resized to `size x size` in ffmpeg.
+ */
+export async function manifestSource(config: TrainConfig): Promise<ClipSource> {
+  const data = config.data;
+  if (data.source !== 'manifest') throw new ConfigError('not a manifest data config', { key: 'data.source' });
+  const manifest = await readManifest(data.path);
+  const entries = manifest.entries.filter((e) => (e.split ?? 'train') === data.split);
+  if (entries.length === 0) {
+    throw new ConfigError(`manifest ${data.path} has no entries in split "${data.split}"`, {
+      key: 'data.split',
+      value: data.split,
+    });
+  }
+  return {
+    size: entries.length,
+    description: `manifest ${data.path} (${data.split}, ${entries.length} videos) ${config.frames}x${config.size}x${config.size}`,
+    async clip(index) {
+      const entry = entries[index];
+      const info = await probeVideo(entry.file);
+      const indices = randomClipIndices(
+        info.frameCount,
+        config.frames,
+        data.stride,
+        new Rng(config.seed * 1_000_003 + index),
+      );
+      const clip = await decodeClip(entry.file, {
+        indices,
+        info,
+        size: { width: config.size, height: config.size },
+      });
+      return { data: clip.data, shape: [config.frames, config.size, config.size, 3] };
+    },
+  };
+}
+
+export async function openClipSource(config: TrainConfig): Promise<ClipSource> {
+  return config.data.source === 'synth4d' ? synth4dSource(config) : manifestSource(config);
+}

@@ -1,0 +1,19 @@
+import { decodeVariant, type MaeDecoderConfigInput, type VitConfig } from '@vfmkit/vit-encoder';
+import type { TrainConfig } from '../config/schema';
+import type { MaeModelSpec } from '../recipes/mae-model';
+
+/** The encoder of a run: the named variant at the run's clip size and tubelet. */
+export function encoderConfigOf(config: TrainConfig): VitConfig {
+  const patch = Number(/\/(\d+)$/.exec(config.model.variant)?.[1] ?? 16);
+  return decodeVariant(config.model.variant, {
+    frames: config.frames,
+    imageSize: [config.size, config.size],
+    tubelet: [config.model.tubeletFrames, patch, patch],
+    dropPath: config.model.dropPath,
+  });
+}
+
+export function maeSpecOf(config: TrainConfig): MaeModelSpec {
+  const decoder: MaeDecoderConfigInput = { ...config.decoder, target: 'pixels', normPixels: true };
+  return { encoder: encoderConfigOf(config), decoder, seed: config.seed };
+}

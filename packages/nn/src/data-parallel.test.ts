@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildModel, tinyBatch, tinyConfig } from '../test/fixtures/tiny-model';
+import { useWasm } from '../test/reference';
+import { AdamW } from './adamw';
+import type { tf } from './backend';
+import { DataParallel, shardBatch } from './data-parallel';
+import { disposeParams } from './params';
+import { cosineSchedule } from './schedule';
+import { trainStep } from './train-step';
+
+beforeAll(useWasm);
+
+const fixture = new URL('../test/fixtures/tiny-model.ts', import.meta.url);
+// eps 1e-3: Adam divides by sqrt(v), which turns fp32 rounding noise in near-zero gradient entries into
+// O(lr) weight differences at eps 1e-8; a larger eps keeps the comparison about the averaging itself.
+const optimizer = { lr: 5e-3, weightDecay: 0.05, eps: 1e-3 };
+const schedule = { baseLr: 5e-3, warmupSteps: 1, totalSteps: 10 };
+
+describe('DataParallel', () => {
+  let dp: DataParallel;
+  afterAll(() => dp?.close());
+
+  it('two workers take the same steps as one process on the whole batch (fp32 tolerance)', async () => {
+    // Batch 5 over 2 workers: shards of 3 and 2 rows, weighted 3/5 and 2/5.
+    const batch = tinyBatch(tinyConfig, 5, 11);
+    dp = await DataParallel.create({
+      module: fixture,
+      config: tinyConfig,
+      workers: 2,
+      optimizer,
+      schedule,
+      clipNorm: 1,
+    });
+    expect(dp.layout.names[0]).toBe('tok_embed.weight');
+
+    const single = buildModel(tinyConfig);
+    const opt = new AdamW(single.params, optimizer);
+    const lr = cosineSchedule(schedule);
+    for (let s = 0; s < 2; s++) {
+      const ref = trainStep(single, batch, opt, { lr: lr(s), clipNorm: 1 });
+      const got = await dp.step(batch);
+      expect(got.loss).toBeCloseTo(ref.loss, 5);
+      expect(got.gradNorm).toBeCloseTo(ref.gradNorm, 4);
+    }
+    const params = await dp.getParams();
+    let worst = 0;
+    let moved = 0;
+    const init = buildModel(tinyConfig);
+    for (const [name, v] of single.params) {
+      const a = v.dataSync();
+      const b = params.get(name)?.data as Float32Array;
+      const c = (init.params.get(name) as tf.Variable).dataSync();
+      for (let i = 0; i < a.length; i++) {
+        worst = Math.max(worst, Math.abs(a[i] - b[i]));
+        moved = Math.max(moved, Math.abs(a[i] - c[i]));
+      }
+    }
+    expect(moved).toBeGreaterThan(1e-3); // the steps did change the weights
+    expect(worst).toBeLessThan(1e-5);
+    opt.dispose();
+    disposeParams(single.params);
+    disposeParams(init.params);
+  });
+
+  it('setParams reaches every worker (the next step matches again)', async () => {
+    const fresh = buildModel({ ...tinyConfig, seed: 7 });
+    const tensors = new Map(
+      [...fresh.params].map(([k, v]) => [
+        k,
+        { dtype: 'F32' as const, shape: [...v.shape], data: v.dataSync() as Float32Array },
+      ]),
+    );
+    await dp.setParams(tensors);
+    const got = await dp.getParams();
+    expect(Array.from(got.get('head.weight')?.data as Float32Array)).toEqual(
+      Array.from(tensors.get('head.weight')?.data as Float32Array),
+    );
+    await expect(dp.setParams(new Map([['nope', tensors.get('head.weight') as never]]))).rejects.toThrow(
+      /unknown parameter/,
+    );
+    disposeParams(fresh.params);
+  });
+
+  it('reports a model module that fails to build as a WorkerError', async () => {
+    await expect(
+      DataParallel.create({ module: fixture, exportName: 'brokenModel', config: {}, workers: 1 }),
+    ).rejects.toMatchObject({ code: 'NN_WORKER', message: expect.stringMatching(/cannot be built/) });
+    await expect(DataParallel.create({ module: fixture, config: {}, workers: 0 })).rejects.toMatchObject({
+      code: 'CONFIG',
+    });
+  });
+
+  it('shards a batch along dim 0', () => {
+    const { shards, sizes } = shardBatch(tinyBatch(tinyConfig, 3, 1), 4);
+    expect(sizes).toEqual([1, 1, 1, 0]);
+    expect(shards[3]).toBeNull();
+    expect(shards[1]?.ids.shape).toEqual([1, tinyConfig.length]);
+    expect(() =>
+      shardBatch(
+        { a: { data: new Float32Array(2), shape: [2] }, b: { data: new Float32Array(3), shape: [3] } },
+        2,
+      ),
+    ).toThrow(/rows/);
+  });
+});

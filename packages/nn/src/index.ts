@@ -1,0 +1,61 @@
+export { AdamW, type AdamWConfig, AdamWConfigSchema, defaultDecay } from './adamw';
+export { bottleneckAdapter, initBottleneckAdapter } from './adapters';
+export {
+  type AttentionOptions,
+  crossAttention,
+  initCrossAttention,
+  initSelfAttention,
+  scaledDotProductAttention,
+  selfAttention,
+} from './attention';
+export { type BackendChoice, type BackendName, type InitBackendOptions, initBackend, tf } from './backend';
+export { type BlockOptions, initTransformerBlock, transformerBlock } from './block';
+export {
+  type AssignOptions,
+  type AssignReport,
+  assignParams,
+  loadParams,
+  paramsToTensors,
+  saveParams,
+  serializeParams,
+} from './checkpoint';
+export { DataParallel, type DataParallelOptions, shardBatch } from './data-parallel';
+export { dense, initDense, initLora, type LinearInit, type LoraInit } from './dense';
+export { Ema } from './ema';
+export { embedding, gatherRows, initEmbedding } from './embedding';
+export { BackendError, ParamError, WorkerError } from './errors';
+export {
+  clipGlobalNorm,
+  computeGradients,
+  disposeGrads,
+  GradientAccumulator,
+  type GradientOptions,
+  type Grads,
+  globalNorm,
+} from './gradients';
+export { truncNormal, xavierUniform } from './init';
+export { gelu, initLayerNorm, layerNorm } from './layer-norm';
+export { LossScaler, type LossScalerOptions } from './loss-scale';
+export { matmul, matmulTransposed } from './matmul';
+export { initMlp, mlp } from './mlp';
+export {
+  addParam,
+  createParams,
+  disposeParams,
+  getParam,
+  type Params,
+  paramCount,
+  paramNames,
+  setTrainable,
+} from './params';
+export { attentionPool, initAttentionPool, type PoolerOptions } from './pooler';
+export { dropout, dropPath } from './regularization';
+export { type CosineScheduleConfig, CosineScheduleSchema, cosineSchedule } from './schedule';
+export {
+  applyUpdate,
+  type Batch,
+  batchToTensors,
+  type TrainableModel,
+  trainStep,
+  type UpdateOptions,
+} from './train-step';

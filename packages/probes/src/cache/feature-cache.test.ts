@@ -1,0 +1,89 @@
+import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FeatureCacheError } from '../errors';
+import { FeatureCache, hashEncoderFile } from './feature-cache';
+
+const dir = mkdtempSync(join(tmpdir(), 'vfm-probes-cache-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Deterministic "features": row r, token n, dim d -> r * 100 + n * 10 + d. */
+function rowsFrom(start: number, count: number) {
+  const data = new Float32Array(count * 3 * 4);
+  for (let r = 0; r < count; r++)
+    for (let n = 0; n < 3; n++)
+      for (let d = 0; d < 4; d++) data[(r * 3 + n) * 4 + d] = (start + r) * 100 + n * 10 + d;
+  const label = Float32Array.from({ length: count }, (_, r) => start + r);
+  return { features: { data, shape: [count, 3, 4] }, label: { data: label, shape: [count] } };
+}
+
+describe('FeatureCache', () => {
+  it('hashes encoder files by content', async () => {
+    const a = join(dir, 'a.onnx');
+    const b = join(dir, 'b.onnx');
+    writeFileSync(a, 'weights-1');
+    writeFileSync(b, 'weights-1');
+    expect(await hashEncoderFile(a)).toBe(await hashEncoderFile(b));
+    writeFileSync(b, 'weights-2');
+    expect(await hashEncoderFile(a)).not.toBe(await hashEncoderFile(b));
+    expect(await hashEncoderFile(a)).toMatch(/^[0-9a-f]{16}$/);
+    await expect(hashEncoderFile(join(dir, 'missing.onnx'))).rejects.toThrow(FeatureCacheError);
+  });
+
+  it('computes once, then reads every row back from shards', async () => {
+    const cache = new FeatureCache(join(dir, 'c1'));
+    const key = { encoderHash: 'abcdef0123456789', dataKey: 'synth4d:depth:val / frames=16' };
+    const calls: [number, number][] = [];
+    const compute = (start: number, count: number) => {
+      calls.push([start, count]);
+      return rowsFrom(start, count);
+    };
+    expect(await cache.has(key)).toBe(false);
+    const first = await cache.getOrCompute(key, 10, 4, compute);
+    expect(calls).toEqual([
+      [0, 4],
+      [4, 4],
+      [8, 2],
+    ]);
+    expect(first.computedShards).toBe(3);
+    expect(first.arrays.features.shape).toEqual([10, 3, 4]);
+    expect(first.arrays.features.data).toEqual(rowsFrom(0, 10).features.data);
+    expect(await cache.has(key)).toBe(true);
+    const again = await cache.getOrCompute(key, 10, 4, compute);
+    expect(again.computedShards).toBe(0);
+    expect(calls).toHaveLength(3);
+    const read = await cache.read(key);
+    expect(read.label.data).toEqual(Float32Array.from({ length: 10 }, (_, i) => i));
+  });
+
+  it('keeps encoders and data keys apart and resumes a partial extraction', async () => {
+    const cache = new FeatureCache(join(dir, 'c2'));
+    const k1 = { encoderHash: '1111111111111111', dataKey: 'd' };
+    const k2 = { encoderHash: '2222222222222222', dataKey: 'd' };
+    await cache.getOrCompute(k1, 6, 3, rowsFrom);
+    await expect(cache.read(k2)).rejects.toThrow(/no cached features/);
+    // simulate an interrupted run: the manifest and one shard are gone
+    unlinkSync(join(cache.folder(k1), 'manifest.json'));
+    unlinkSync(join(cache.folder(k1), 'shard-00001.safetensors'));
+    const calls: number[] = [];
+    const r = await cache.getOrCompute(k1, 6, 3, (s, n) => {
+      calls.push(s);
+      return rowsFrom(s, n);
+    });
+    expect(calls).toEqual([3]);
+    expect(r.arrays.features.data).toEqual(rowsFrom(0, 6).features.data);
+  });
+
+  it('rejects mismatched requests, bad keys and bad compute output', async () => {
+    const cache = new FeatureCache(join(dir, 'c3'));
+    const key = { encoderHash: '3333333333333333', dataKey: 'x' };
+    await cache.getOrCompute(key, 4, 2, rowsFrom);
+    await expect(cache.getOrCompute(key, 5, 2, rowsFrom)).rejects.toThrow(/holds 4 rows/);
+    expect(() => cache.folder({ encoderHash: '../etc', dataKey: 'x' })).toThrow(FeatureCacheError);
+    const bad = { encoderHash: '4444444444444444', dataKey: 'x' };
+    await expect(
+      cache.getOrCompute(bad, 4, 2, (s, n) => ({ f: { data: new Float32Array(3), shape: [n, 2] } })),
+    ).rejects.toThrow(FeatureCacheError);
+  });
+});

@@ -1,0 +1,40 @@
+import { VfmError } from '@vfmkit/core';
+
+/**
+ * A metric was given values it cannot score: NaN or infinite numbers, a label outside `[0, C)`, a box
+ * or segment with its end before its start, a non-binary target. Shape mismatches throw core's
+ * `ShapeError` instead. `details.name` names the offending argument; `details.index` the first bad entry.
+ */
+export class MetricInputError extends VfmError {
+  constructor(message: string, details: { name: string; index?: number; [k: string]: unknown }) {
+    super('PROBES_METRIC_INPUT', message, details);
+  }
+}
+
+/**
+ * A probe head or adaptation could not be built or trained: bad feature layout, a layer index outside
+ * the encoder, labels that do not match the batch. `details.what` names the offending part.
+ */
+export class ProbeError extends VfmError {
+  constructor(
+    message: string,
+    details: { what: string; [k: string]: unknown },
+    options?: { cause?: unknown },
+  ) {
+    super('PROBES_PROBE', message, details, options);
+  }
+}
+
+/**
+ * A feature cache shard could not be read, written, or did not match the key it was asked for
+ * (another encoder hash, another data key, a different shape). `cause` holds the underlying error.
+ */
+export class FeatureCacheError extends VfmError {
+  constructor(
+    message: string,
+    details: { path?: string; key?: string; [k: string]: unknown },
+    options?: { cause?: unknown },
+  ) {
+    super('PROBES_FEATURE_CACHE', message, details, options);
+  }
+}

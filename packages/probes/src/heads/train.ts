@@ -1,0 +1,194 @@
+import { assertLength, ConfigError, type SeedOrRng, sizeOf, toRng } from '@vfmkit/core';
+import { AdamW, applyUpdate, computeGradients, cosineSchedule, tf } from '@vfmkit/nn';
+import { z } from 'zod';
+import { ProbeError } from '../errors';
+import type { ProbeHead } from './probe-head';
+
+/** A flat float32 array with its shape (row-major). */
+export interface ArrayWithShape<T extends Float32Array | Int32Array = Float32Array> {
+  readonly data: T;
+  readonly shape: readonly number[];
+}
+
+/**
+ * Losses of the task heads:
+ * - `softmax-cross-entropy`: targets `[B, R]` int32 class ids (R output rows of C = O classes);
+ * - `sigmoid-cross-entropy`: targets `[B, R, O]` in {0, 1} (multi-label, occlusion);
+ * - `l2` / `l1`: targets `[B, R, O]` real values (depth, positions, boxes, poses).
+ * An optional `weights` `[B, R, O]` (or `[B, R]` for softmax) masks entries (invalid depth, occluded points).
+ */
+export type ProbeLoss = 'softmax-cross-entropy' | 'sigmoid-cross-entropy' | 'l2' | 'l1';
+
+const trainSchema = z
+  .object({
+    loss: z.enum(['softmax-cross-entropy', 'sigmoid-cross-entropy', 'l2', 'l1']),
+    steps: z.number().int().positive().default(200),
+    batchSize: z.number().int().positive().default(32),
+    lr: z.number().positive().default(1e-3),
+    weightDecay: z.number().nonnegative().default(1e-4),
+    warmupSteps: z.number().int().nonnegative().default(10),
+    clipNorm: z.number().positive().default(1),
+  })
+  .strict();
+
+/** Options of {@link trainProbe}: loss, steps, batch size, AdamW learning rate with cosine decay. */
+export type TrainProbeOptions = z.input<typeof trainSchema> & {
+  /** `[B, Q, F]` conditioning for heads with `conditionWidth > 0`. */
+  condition?: ArrayWithShape;
+  /** Entry weights (see {@link ProbeLoss}). */
+  weights?: ArrayWithShape;
+  /** Called after each step. */
+  onStep?: (step: number, loss: number) => void;
+};
+
+/** What {@link trainProbe} did. */
+export interface TrainProbeResult {
+  /** Loss at each step. */
+  losses: number[];
+  seconds: number;
+}
+
+function rowsOf(
+  data: Float32Array | Int32Array,
+  shape: readonly number[],
+  idx: readonly number[],
+): tf.Tensor {
+  const per = sizeOf(shape.slice(1));
+  const out =
+    data instanceof Int32Array ? new Int32Array(idx.length * per) : new Float32Array(idx.length * per);
+  idx.forEach((i, k) => {
+    out.set(data.subarray(i * per, (i + 1) * per), k * per);
+  });
+  return tf.tensor(out, [idx.length, ...shape.slice(1)], data instanceof Int32Array ? 'int32' : 'float32');
+}
+
+/** The loss of a batch; `pred` `[B, R, O]`. */
+export function probeLoss(
+  kind: ProbeLoss,
+  pred: tf.Tensor,
+  target: tf.Tensor,
+  weights?: tf.Tensor,
+): tf.Scalar {
+  return tf.tidy(() => {
+    let per: tf.Tensor;
+    if (kind === 'softmax-cross-entropy') {
+      const C = pred.shape[pred.rank - 1];
+      const onehot = tf.oneHot(tf.cast(target, 'int32'), C);
+      per = tf.neg(tf.sum(tf.mul(onehot, tf.logSoftmax(pred)), -1)); // [B, R]
+    } else if (kind === 'sigmoid-cross-entropy') {
+      // max(x, 0) - x z + log(1 + exp(-|x|))
+      per = tf.add(tf.sub(tf.relu(pred), tf.mul(pred, target)), tf.log1p(tf.exp(tf.neg(tf.abs(pred)))));
+    } else {
+      const d = tf.sub(pred, target);
+      per = kind === 'l2' ? tf.square(d) : tf.abs(d);
+    }
+    if (!weights) return tf.mean(per) as tf.Scalar;
+    return tf.div(tf.sum(tf.mul(per, weights)), tf.maximum(tf.sum(weights), 1e-12)) as tf.Scalar;
+  });
+}
+
+/**
+ * Trains a probe head on cached features with AdamW (cosine schedule with warmup, gradient clipping),
+ * sampling minibatches without replacement each epoch (seeded).
+ *
+ * @param features `[B, N, D]` (`[B, L, N, D]` for `mlap`) float32 features.
+ * @param targets see {@link ProbeLoss}.
+ */
+export function trainProbe(
+  head: ProbeHead,
+  features: ArrayWithShape,
+  targets: ArrayWithShape<Float32Array | Int32Array>,
+  options: TrainProbeOptions,
+  seed: SeedOrRng,
+): TrainProbeResult {
+  const { condition, weights, onStep, ...rest } = options;
+  const parsed = trainSchema.safeParse(rest);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(`trainProbe: ${issue.path.join('.')}: ${issue.message}`, {
+      key: issue.path.join('.'),
+    });
+  }
+  const o = parsed.data;
+  const B = features.shape[0];
+  assertLength('features', features.data, features.shape);
+  assertLength('targets', targets.data, targets.shape);
+  if (targets.shape[0] !== B)
+    throw new ProbeError(`targets hold ${targets.shape[0]} rows for ${B} feature rows`, { what: 'targets' });
+  if (o.loss === 'softmax-cross-entropy' && !(targets.data instanceof Int32Array))
+    throw new ProbeError('softmax-cross-entropy needs int32 class ids as targets', { what: 'targets' });
+  if (B === 0) throw new ProbeError('no training rows', { what: 'features' });
+  const rng = toRng(seed);
+  const opt = new AdamW(head.params, { lr: o.lr, weightDecay: o.weightDecay });
+  const schedule = cosineSchedule({
+    baseLr: o.lr,
+    warmupSteps: Math.min(o.warmupSteps, o.steps - 1),
+    totalSteps: o.steps,
+  });
+  const losses: number[] = [];
+  const t0 = performance.now();
+  let order = Array.from(rng.permutation(B));
+  let at = 0;
+  try {
+    for (let step = 0; step < o.steps; step++) {
+      const bs = Math.min(o.batchSize, B);
+      if (at + bs > B) {
+        order = Array.from(rng.permutation(B));
+        at = 0;
+      }
+      const idx = order.slice(at, at + bs);
+      at += bs;
+      const x = rowsOf(features.data, features.shape, idx);
+      const y = rowsOf(targets.data, targets.shape, idx);
+      const c = condition ? rowsOf(condition.data, condition.shape, idx) : undefined;
+      const w = weights ? rowsOf(weights.data, weights.shape, idx) : undefined;
+      try {
+        const { loss, grads } = computeGradients(head.params, () => {
+          const pred = head.forward(x, c);
+          const target = o.loss === 'softmax-cross-entropy' ? y : tf.reshape(y, pred.shape);
+          const wt = w && o.loss !== 'softmax-cross-entropy' ? tf.reshape(w, pred.shape) : w;
+          return probeLoss(o.loss, pred, target, wt);
+        });
+        const value = loss.dataSync()[0];
+        loss.dispose();
+        applyUpdate(opt, grads, { lr: schedule(step), clipNorm: o.clipNorm });
+        losses.push(value);
+        onStep?.(step, value);
+      } finally {
+        tf.dispose([x, y, ...(c ? [c] : []), ...(w ? [w] : [])]);
+      }
+    }
+  } finally {
+    opt.dispose();
+  }
+  return { losses, seconds: (performance.now() - t0) / 1000 };
+}
+
+/**
+ * Runs a head over features in batches.
+ * @param features `[B, N, D]` (`[B, L, N, D]` for `mlap`).
+ * @returns `[B, R, O]` float32 outputs (logits for classification heads).
+ */
+export function predictProbe(
+  head: ProbeHead,
+  features: ArrayWithShape,
+  options: { batchSize?: number; condition?: ArrayWithShape } = {},
+): ArrayWithShape {
+  const B = features.shape[0];
+  assertLength('features', features.data, features.shape);
+  const bs = options.batchSize ?? 64;
+  const R = head.outputRows;
+  const O = head.config.outputs;
+  const out = new Float32Array(B * R * O);
+  for (let s = 0; s < B; s += bs) {
+    const idx = Array.from({ length: Math.min(bs, B - s) }, (_, k) => s + k);
+    const y = tf.tidy(() => {
+      const x = rowsOf(features.data, features.shape, idx);
+      const c = options.condition ? rowsOf(options.condition.data, options.condition.shape, idx) : undefined;
+      return head.forward(x, c);
+    });
+    out.set(y.dataSync() as Float32Array, s * R * O);
+    y.dispose();
+  }
+  return { data: out, shape: [B, R, O] };
+}

@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+/** The `vfm-vgs` executable; see `cli-main.ts`. */
+import { main } from './cli-main';
+
+process.exitCode = await main(process.argv.slice(2));

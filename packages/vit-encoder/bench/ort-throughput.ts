@@ -1,0 +1,161 @@
+/**
+ * ONNX Runtime CPU throughput of ViT-S/16 and ViT-B/16 on 16 x 224 x 224 clips (batch 1 and 4), fp32
+ * and int8 weights, against PyTorch (Debian python3-torch, OpenBLAS, 2 threads) running the same
+ * weights in the same run. Also reports achieved GFLOP/s (2 FLOPs per MAC, `vitForwardFlops`) and the
+ * machine's fp32 matmul peak (numpy/OpenBLAS 2048^3, 2 threads) measured in the same run.
+ *
+ *   npm run bench -w @vfmkit/vit-encoder     (VFM_BENCH_VARIANTS=S,B  VFM_BENCH_REPS=3)
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describeMachine, markdownTable, medianMs, Rng } from '@vfmkit/core';
+import { decodeVariant, initVitWeights, saveVitCheckpoint, vitForwardFlops } from '../src/index';
+import { exportVitOnnx, VideoEncoder } from '../src/onnx/index';
+
+const variants = (process.env.VFM_BENCH_VARIANTS ?? 'S,B').split(',');
+const reps = Number(process.env.VFM_BENCH_REPS ?? 3);
+const batches = [1, 4];
+const threads = 2;
+const dir = mkdtempSync(join(tmpdir(), 'vfm-bench-vit-'));
+
+function cosine(a: Float32Array, b: Float32Array): number {
+  let ab = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let i = 0; i < a.length; i++) {
+    ab += a[i] * b[i];
+    aa += a[i] * a[i];
+    bb += b[i] * b[i];
+  }
+  return ab / Math.sqrt(aa * bb);
+}
+
+/** Smallest per-row cosine between two `[R, D]` arrays. */
+function minRowCosine(a: Float32Array, b: Float32Array, d: number): number {
+  let min = 1;
+  for (let r = 0; r < a.length / d; r++)
+    min = Math.min(min, cosine(a.subarray(r * d, (r + 1) * d), b.subarray(r * d, (r + 1) * d)));
+  return min;
+}
+
+const rows: (string | number)[][] = [];
+const accuracy: (string | number)[][] = [];
+let peak = 0;
+let torchVersion = '';
+try {
+  const rng = new Rng(1);
+  const clipSize = 16 * 224 * 224 * 3;
+  const clips = new Float32Array(4 * clipSize);
+  for (let i = 0; i < clips.length; i++) clips[i] = rng.uniform();
+  const clipsFile = join(dir, 'clips.f32');
+  writeFileSync(clipsFile, clips);
+  for (const v of variants) {
+    const config = decodeVariant(`${v}/16`);
+    const weights = initVitWeights(config, 7);
+    const ckpt = join(dir, `${v}.safetensors`);
+    await saveVitCheckpoint(ckpt, config, weights);
+    const gflop = vitForwardFlops(config) / 1e9;
+
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      OPENBLAS_NUM_THREADS: String(threads),
+      OMP_NUM_THREADS: String(threads),
+    };
+    delete env.OPENBLAS_CORETYPE;
+    delete env.OPENBLAS_L2_SIZE;
+    const out = execFileSync(
+      '/usr/bin/python3',
+      [
+        join(import.meta.dirname, 'torch_vit.py'),
+        ckpt,
+        clipsFile,
+        batches.join(','),
+        String(reps),
+        join(dir, `${v}-torch-`),
+      ],
+      { env, encoding: 'utf8', maxBuffer: 1 << 20 },
+    );
+    const torch = JSON.parse(out.trim().split('\n').pop() as string) as {
+      ms: Record<string, number>;
+      matmulGflops: number;
+      torch: string;
+    };
+    peak = Math.max(peak, torch.matmulGflops);
+    torchVersion = torch.torch;
+
+    const fp32: Record<number, Float32Array> = {};
+    for (const storage of ['float32', 'int8'] as const) {
+      const enc = await VideoEncoder.load(exportVitOnnx(config, weights, { weights: storage }), {
+        device: 'cpu',
+        threads,
+      });
+      for (const b of batches) {
+        const batch = { data: clips.subarray(0, b * clipSize), shape: [b, 16, 224, 224, 3] as const };
+        const ms = await medianMs(() => enc.embed(batch), reps, 1);
+        const e = await enc.embed(batch);
+        const torchMs = torch.ms[String(b)];
+        const torchPooled = new Float32Array(
+          new Uint8Array(readFileSync(join(dir, `${v}-torch-${b}.f32`))).buffer,
+        );
+        if (storage === 'float32') {
+          fp32[b] = e.pooled;
+          accuracy.push([
+            `ViT-${v}/16 b${b}`,
+            'ORT fp32 vs PyTorch (pooled)',
+            minRowCosine(e.pooled, torchPooled, config.width).toFixed(6),
+          ]);
+        } else {
+          accuracy.push([
+            `ViT-${v}/16 b${b}`,
+            'ORT int8 vs ORT fp32 (pooled)',
+            minRowCosine(e.pooled, fp32[b], config.width).toFixed(6),
+          ]);
+        }
+        const clipsPerS = (b * 1000) / ms;
+        const torchClipsPerS = (b * 1000) / torchMs;
+        rows.push([
+          `ViT-${v}/16`,
+          b,
+          storage === 'float32' ? 'fp32' : 'int8 (dynamic, per-channel weights)',
+          `${clipsPerS.toFixed(3)} clips/s (${ms.toFixed(0)} ms)`,
+          `${torchClipsPerS.toFixed(3)} clips/s (${torchMs.toFixed(0)} ms)`,
+          `${(clipsPerS / torchClipsPerS).toFixed(2)}x`,
+          ((gflop * b * 1000) / ms).toFixed(1),
+          ((gflop * b * 1000) / torchMs).toFixed(1),
+        ]);
+      }
+      await enc.dispose();
+    }
+  }
+  console.log(
+    `ViT encoder throughput, 16 x 224 x 224 clips (1568 tokens), ${threads} threads; ${describeMachine()}`,
+  );
+  console.log(
+    `Peer: PyTorch ${torchVersion} (Debian, OpenBLAS), fp32, same weights, same run. Median of ${reps} after 1 warm-up.`,
+  );
+  console.log(
+    `Matmul peak measured in this run (numpy/OpenBLAS 2048^3 fp32, ${threads} threads): ${peak.toFixed(1)} GFLOP/s.`,
+  );
+  console.log('GFLOP/s count 2 FLOPs per multiply-accumulate (vitForwardFlops).\n');
+  console.log(
+    markdownTable(
+      [
+        'model',
+        'batch',
+        'ORT weights',
+        'onnxruntime-node CPU',
+        'PyTorch fp32',
+        'ORT / PyTorch',
+        'ORT GFLOP/s',
+        'PyTorch GFLOP/s',
+      ],
+      rows,
+    ),
+  );
+  console.log('');
+  console.log(markdownTable(['model', 'comparison', 'min cosine over clips'], accuracy));
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

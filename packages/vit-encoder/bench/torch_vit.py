@@ -1,0 +1,89 @@
+"""PyTorch peer of the vfmkit video ViT for the throughput benchmark (same architecture, same weights).
+
+Usage: torch_vit.py CHECKPOINT.safetensors CLIPS.f32 BATCHES REPS OUT_PREFIX
+Reads our checkpoint (timm-style names, PyTorch layouts, config in metadata `vit_config`), runs clips
+[B, T, H, W, 3] in [0, 1] with 2 threads, prints one JSON line: median ms per batch size and the
+machine's fp32 matmul peak (numpy/OpenBLAS, 2048^3); writes pooled features [B, D] per batch size to
+OUT_PREFIX<B>.f32 so the caller can check that both runtimes computed the same thing.
+"""
+import json
+import struct
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+torch.set_num_threads(2)
+
+
+def read(path):
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        data = f.read()
+    meta = header.pop("__metadata__", {})
+    w = {}
+    for name, info in header.items():
+        a, b = info["data_offsets"]
+        w[name] = torch.from_numpy(np.frombuffer(data[a:b], dtype=np.float32).reshape(info["shape"]).copy())
+    return json.loads(meta["vit_config"]), w
+
+
+def forward(c, w, clips):
+    b, T, H, W, C = clips.shape
+    t, p, q = c["tubelet"]
+    mean = torch.tensor(c["pixelMean"])
+    std = torch.tensor(c["pixelStd"])
+    x = (clips - mean) / std
+    x = x.reshape(b, T // t, t, H // p, p, W // q, q, C).permute(0, 1, 3, 5, 2, 4, 6, 7)
+    x = x.reshape(b, -1, t * p * q * C)
+    x = F.linear(x, w["patch_embed.weight"], w["patch_embed.bias"]) + w["pos_embed"]
+    d, h = c["width"], c["heads"]
+    eps = c["layerNormEps"]
+    n = x.shape[1]
+    for i in range(c["depth"]):
+        k = f"blocks.{i}."
+        y = F.layer_norm(x, (d,), w[k + "norm1.weight"], w[k + "norm1.bias"], eps)
+        qkv = F.linear(y, w[k + "attn.qkv.weight"], w.get(k + "attn.qkv.bias"))
+        qkv = qkv.reshape(b, n, 3, h, d // h).permute(2, 0, 3, 1, 4)
+        qh, kh, vh = qkv[0], qkv[1], qkv[2]
+        att = torch.softmax((qh * (d // h) ** -0.5) @ kh.transpose(-1, -2), dim=-1)
+        o = (att @ vh).transpose(1, 2).reshape(b, n, d)
+        x = x + F.linear(o, w[k + "attn.proj.weight"], w[k + "attn.proj.bias"])
+        y = F.layer_norm(x, (d,), w[k + "norm2.weight"], w[k + "norm2.bias"], eps)
+        x = x + F.linear(F.gelu(F.linear(y, w[k + "mlp.fc1.weight"], w[k + "mlp.fc1.bias"])), w[k + "mlp.fc2.weight"], w[k + "mlp.fc2.bias"])
+    x = F.layer_norm(x, (d,), w["norm.weight"], w["norm.bias"], eps)
+    return x.mean(1)
+
+
+def median_ms(fn, reps):
+    fn()
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    return sorted(times)[len(times) // 2]
+
+
+def main():
+    ckpt, clips_path, batches, reps, out_prefix = sys.argv[1:6]
+    c, w = read(ckpt)
+    T, (H, W) = c["frames"], c["imageSize"]
+    batches = [int(b) for b in batches.split(",")]
+    all_clips = torch.from_numpy(np.fromfile(clips_path, dtype=np.float32).reshape(-1, T, H, W, 3))
+    result = {"threads": torch.get_num_threads(), "torch": torch.__version__, "ms": {}}
+    with torch.no_grad():
+        for b in batches:
+            clips = all_clips[:b].contiguous()
+            result["ms"][b] = median_ms(lambda: forward(c, w, clips), int(reps))
+            forward(c, w, clips).numpy().astype(np.float32).tofile(f"{out_prefix}{b}.f32")
+    a = np.random.default_rng(0).standard_normal((2048, 2048), dtype=np.float32)
+    peak_ms = median_ms(lambda: a @ a, 5)
+    result["matmulGflops"] = 2 * 2048**3 / (peak_ms / 1000) / 1e9
+    print(json.dumps(result))
+
+
+main()

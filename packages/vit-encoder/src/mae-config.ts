@@ -1,0 +1,55 @@
+import { ConfigError } from '@vfmkit/core';
+import { z } from 'zod';
+
+const positiveInt = z.number().int().positive();
+
+/**
+ * The schema of {@link MaeDecoderConfig}: the MAE decoder that reconstructs masked tokens from the
+ * encoder's visible tokens (VideoMAE: depth 4, width 192 for S, 384 for B, 512 for L, 640 for H).
+ */
+export const maeDecoderSchema = z
+  .object({
+    width: positiveInt,
+    depth: positiveInt,
+    heads: positiveInt,
+    /** MLP hidden size; defaults to 4 x width. */
+    mlpDim: positiveInt.optional(),
+    /** Decoder positional embedding over the full token grid (VideoMAE: fixed `sincos`). */
+    posEmbed: z.enum(['learned', 'sincos']).default('sincos'),
+    /**
+     * Targets: `pixels` (each tubelet's pixels, normalised per patch when `normPixels`; mean squared error)
+     * or `tokens` (ids from a video tokenizer; cross-entropy over `vocabSize`).
+     */
+    target: z.enum(['pixels', 'tokens']).default('pixels'),
+    /** Vocabulary size for `target: 'tokens'`. */
+    vocabSize: positiveInt.optional(),
+    /** Normalise pixel targets per patch: (x - mean) / sqrt(var + 1e-6) (MAE, VideoMAE). */
+    normPixels: z.boolean().default(true),
+    layerNormEps: z.number().positive().default(1e-6),
+  })
+  .strict();
+
+/** An MAE decoder, fully specified (`mlpDim` resolved). */
+export type MaeDecoderConfig = Omit<z.output<typeof maeDecoderSchema>, 'mlpDim'> & { mlpDim: number };
+export type MaeDecoderConfigInput = z.input<typeof maeDecoderSchema>;
+
+/**
+ * Validates an MAE decoder config.
+ * @throws ConfigError naming the offending key (`vocabSize` missing for token targets, heads not dividing width).
+ */
+export function parseMaeDecoderConfig(input: MaeDecoderConfigInput): MaeDecoderConfig {
+  const parsed = maeDecoderSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const key = issue.path.join('.') || '(root)';
+    throw new ConfigError(`invalid MAE decoder config at ${key}: ${issue.message}`, { key });
+  }
+  const c = parsed.data;
+  if (c.width % c.heads !== 0) {
+    throw new ConfigError(`decoder width ${c.width} is not divisible by heads ${c.heads}`, { key: 'heads' });
+  }
+  if (c.target === 'tokens' && c.vocabSize === undefined) {
+    throw new ConfigError('token targets need vocabSize', { key: 'vocabSize' });
+  }
+  return { ...c, mlpDim: c.mlpDim ?? 4 * c.width };
+}

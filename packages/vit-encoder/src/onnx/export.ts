@@ -1,0 +1,215 @@
+import { ConfigError, type TokenGrid, tokenCount, tokenGridOf } from '@vfmkit/core';
+import { attr, GraphBuilder, type WeightStorage } from '@vfmkit/onnx';
+import { patchDim, type VitConfig, vitTokenGrid } from '../config';
+import { checkWeights, type NamedWeights } from '../named-weights';
+import { interpolatePositions, sincosTable } from '../pos-embed';
+import { vitWeightSpecs } from '../weights';
+
+/** Options of {@link exportVitOnnx}. */
+export interface VitOnnxExportOptions {
+  /** Clip size `[T, H, W]` the graph accepts (default: the training size); positions are resampled to it. */
+  readonly clip?: readonly [number, number, number];
+  /** Add an int64 input `visible` `[B, K]` (visible-token index): only those tokens enter the blocks. */
+  readonly visibleInput?: boolean;
+  /** Blocks whose outputs become outputs `layer_<i>` (default: the config's `exposeLayers`). */
+  readonly layers?: readonly number[];
+  /** Weight storage of the linear layers: fp32 (default), fp16 or int8 (dynamic int8 MatMuls on CPU). */
+  readonly weights?: WeightStorage;
+  /** ONNX opset (17 by default). */
+  readonly opset?: number;
+  /**
+   * Attention as standard ops (`matmul`: MatMul, Softmax, MatMul; runs anywhere) or ONNX Runtime's
+   * fused `com.microsoft.MultiHeadAttention` kernel (`fused`, the default: faster on ORT's CPU and CUDA providers).
+   */
+  readonly attention?: 'matmul' | 'fused';
+}
+
+/** What an exported encoder says about itself (stored as the model's `config` metadata). */
+export interface VitOnnxMeta {
+  readonly kind: 'vfmkit.vit-encoder';
+  readonly vit: VitConfig;
+  /** `[T, H, W]` of the graph's input. */
+  readonly clip: readonly [number, number, number];
+  readonly grid: TokenGrid;
+  readonly layers: readonly number[];
+  readonly visibleInput: boolean;
+  readonly weights: WeightStorage;
+  readonly attention: 'matmul' | 'fused';
+}
+
+function get(weights: NamedWeights, name: string): Float32Array {
+  return (weights.get(name) as { data: Float32Array }).data;
+}
+
+/** `[OUT, IN]` (PyTorch) -> `[IN, OUT]` (ONNX MatMul's right operand). */
+function transposed(w: Float32Array, out: number, inp: number): Float32Array {
+  const t = new Float32Array(w.length);
+  for (let o = 0; o < out; o++) for (let i = 0; i < inp; i++) t[i * out + o] = w[o * inp + i];
+  return t;
+}
+
+/** The positional table `[N, D]` of `grid` from stored weights (resampled when `grid` differs from training). */
+export function positionTable(config: VitConfig, weights: NamedWeights, grid: TokenGrid): Float32Array {
+  const train = vitTokenGrid(config);
+  const d = config.width;
+  if (config.posEmbed === 'sincos')
+    return interpolatePositions(sincosTable(tokenCount(train), d), d, train, grid);
+  if (config.posEmbed === 'learned') return interpolatePositions(get(weights, 'pos_embed'), d, train, grid);
+  const time = interpolatePositions(
+    get(weights, 'pos_embed_time'),
+    d,
+    { t: train.t, h: 1, w: 1 },
+    { t: grid.t, h: 1, w: 1 },
+  );
+  const space = interpolatePositions(
+    get(weights, 'pos_embed_space'),
+    d,
+    { t: 1, h: train.h, w: train.w },
+    { t: 1, h: grid.h, w: grid.w },
+  );
+  const s = grid.h * grid.w;
+  const out = new Float32Array(grid.t * s * d);
+  for (let t = 0; t < grid.t; t++)
+    for (let j = 0; j < s; j++)
+      for (let k = 0; k < d; k++) out[(t * s + j) * d + k] = time[t * d + k] + space[j * d + k];
+  return out;
+}
+
+/**
+ * Builds the ONNX graph of an encoder with its preprocessing built in.
+ *
+ * Inputs: `clips` float32 `[B, T, H, W, C]` in [0, 1] (B dynamic), and with `visibleInput` `visible`
+ * int64 `[B, K]`. Outputs: `tokens` `[B, N, D]` (N = K with `visible`; after the final norm when
+ * `finalNorm` is `tokens`), `layer_<i>` `[B, N, D]` for each exposed block, `pooled` `[B, D]`, and
+ * `logits` `[B, numClasses]` with a head. The graph normalises pixels with the config's mean/std, cuts
+ * tubelets, and adds the positional table of the export grid as a constant.
+ * @throws CheckpointError for weights that do not match the config; ConfigError for a bad clip size or layer.
+ */
+export function buildVitGraph(
+  config: VitConfig,
+  weights: NamedWeights,
+  options: VitOnnxExportOptions = {},
+): GraphBuilder {
+  checkWeights(weights, vitWeightSpecs(config));
+  const clip = options.clip ?? [config.frames, config.imageSize[0], config.imageSize[1]];
+  const grid = tokenGridOf([clip[0], clip[1], clip[2]], config.tubelet);
+  const layers = options.layers ?? config.exposeLayers;
+  for (const l of layers) {
+    if (!Number.isInteger(l) || l < 0 || l >= config.depth) {
+      throw new ConfigError(`exported layer ${l} is outside [0, ${config.depth})`, {
+        key: 'layers',
+        value: l,
+      });
+    }
+  }
+  const storage = options.weights ?? 'float32';
+  const meta: VitOnnxMeta = {
+    kind: 'vfmkit.vit-encoder',
+    vit: config,
+    clip: [clip[0], clip[1], clip[2]],
+    grid,
+    layers: [...layers],
+    visibleInput: options.visibleInput ?? false,
+    weights: storage,
+    attention: options.attention ?? 'fused',
+  };
+  const g = new GraphBuilder({
+    name: 'vit_encoder',
+    opset: options.opset ?? 17,
+    config: meta,
+    weights: storage,
+  });
+  const d = config.width;
+  const c = config.channels;
+  const [t, p, q] = config.tubelet;
+  const n = tokenCount(grid);
+  const k = patchDim(config);
+  const eps = config.layerNormEps;
+  const dh = d / config.heads;
+
+  const clips = g.input('clips', 'float32', ['batch', clip[0], clip[1], clip[2], c]);
+  const invStd = Float32Array.from(config.pixelStd, (s) => 1 / s);
+  const normed = g.mul(g.sub(clips, g.f32(Float32Array.from(config.pixelMean), [c])), g.f32(invStd, [c]));
+  const split = g.reshape(normed, [0, grid.t, t, grid.h, p, grid.w, q, c]);
+  const tubes = g.reshape(g.transpose(split, [0, 1, 3, 5, 2, 4, 6, 7]), [0, n, k]);
+  const linear = (x: string, name: string, out: number, inp: number, bias = true) =>
+    g.linear(
+      x,
+      transposed(get(weights, `${name}.weight`), out, inp),
+      [inp, out],
+      bias && weights.has(`${name}.bias`) ? get(weights, `${name}.bias`) : undefined,
+      name,
+    );
+  let x = g.add(
+    linear(tubes, 'patch_embed', d, k),
+    g.f32(positionTable(config, weights, grid), [n, d], 'pos_embed'),
+  );
+  if (meta.visibleInput) {
+    const visible = g.input('visible', 'int64', ['batch', 'visible']);
+    const shape = g.concat([g.shape(visible), g.i64([d])], 0);
+    const index = g.node('Expand', [g.unsqueeze(visible, [2]), shape])[0];
+    x = g.node('GatherElements', [x, index], { axis: attr.int(1) })[0];
+  }
+  const ln = (v: string, name: string) =>
+    g.layerNorm(v, g.f32(get(weights, `${name}.weight`), [d]), g.f32(get(weights, `${name}.bias`), [d]), {
+      epsilon: eps,
+    });
+  const heads = (v: string, perm: readonly number[]) =>
+    g.transpose(g.reshape(v, [0, 0, config.heads, dh]), perm);
+  const tokensDim = meta.visibleInput ? 'visible' : n;
+  for (let i = 0; i < config.depth; i++) {
+    const b = `blocks.${i}`;
+    const qkv = linear(ln(x, `${b}.norm1`), `${b}.attn.qkv`, 3 * d, d);
+    const [qv, kv, vv] = g.node('Split', [qkv], { axis: attr.int(2) }, { outputs: 3 });
+    let merged: string;
+    if (meta.attention === 'fused') {
+      merged = g.node(
+        'MultiHeadAttention',
+        [qv, kv, vv],
+        { num_heads: attr.int(config.heads) },
+        { domain: 'com.microsoft' },
+      )[0];
+    } else {
+      const qh = g.mul(heads(qv, [0, 2, 1, 3]), g.scalar(1 / Math.sqrt(dh)));
+      const kt = heads(kv, [0, 2, 3, 1]);
+      const vh = heads(vv, [0, 2, 1, 3]);
+      const att = g.matmul(g.softmax(g.matmul(qh, kt), -1), vh);
+      merged = g.reshape(g.transpose(att, [0, 2, 1, 3]), [0, 0, d]);
+    }
+    x = g.add(x, linear(merged, `${b}.attn.proj`, d, d));
+    const hidden = g.gelu(linear(ln(x, `${b}.norm2`), `${b}.mlp.fc1`, config.mlpDim, d));
+    x = g.add(x, linear(hidden, `${b}.mlp.fc2`, d, config.mlpDim));
+    if (layers.includes(i)) g.output(x, 'float32', { name: `layer_${i}`, dims: ['batch', tokensDim, d] });
+  }
+  const tokens = config.finalNorm === 'tokens' ? ln(x, 'norm') : x;
+  g.output(tokens, 'float32', { name: 'tokens', dims: ['batch', tokensDim, d] });
+  let pooled = g.reduceMean(tokens, [1], false);
+  if (config.finalNorm === 'pooled') pooled = ln(pooled, 'fc_norm');
+  g.output(pooled, 'float32', { name: 'pooled', dims: ['batch', d] });
+  if (config.numClasses > 0) {
+    g.output(linear(pooled, 'head', config.numClasses, d), 'float32', {
+      name: 'logits',
+      dims: ['batch', config.numClasses],
+    });
+  }
+  return g;
+}
+
+/** The encoder as ONNX bytes (see {@link buildVitGraph}). */
+export function exportVitOnnx(
+  config: VitConfig,
+  weights: NamedWeights,
+  options: VitOnnxExportOptions = {},
+): Uint8Array {
+  return buildVitGraph(config, weights, options).toBuffer();
+}
+
+/** Writes the encoder's ONNX file atomically (see {@link buildVitGraph}). */
+export async function writeVitOnnx(
+  path: string,
+  config: VitConfig,
+  weights: NamedWeights,
+  options: VitOnnxExportOptions = {},
+): Promise<void> {
+  await buildVitGraph(config, weights, options).writeFile(path);
+}

@@ -1,0 +1,211 @@
+import { assertShape, type ClipBatch, ConfigError, ShapeError, type TokenGrid } from '@vfmkit/core';
+import { type Device, type OnnxSession, openSession, readModelInfo, type TypedTensor } from '@vfmkit/onnx';
+import type { VitOnnxMeta } from './export';
+
+/** Options of {@link VideoEncoder.load}. */
+export interface VideoEncoderOptions {
+  /** `auto` (CUDA when its provider loads, else CPU with a one-line notice), `cuda` or `cpu`. */
+  readonly device?: Device;
+  /** Intra-op threads (ONNX Runtime's default when omitted). */
+  readonly threads?: number;
+  /** Where the fallback notice goes (default `console.warn`). */
+  readonly log?: (line: string) => void;
+}
+
+/** Features of a batch of clips. Arrays are copies owned by the caller. */
+export interface Embedding {
+  /** `[B, N, D]` output tokens (N = K with a visible index). */
+  readonly tokens: Float32Array;
+  /** Block outputs `[B, N, D]` by layer index (the layers exported as outputs). */
+  readonly intermediates: Map<number, Float32Array>;
+  /** `[B, D]` pooled embeddings. */
+  readonly pooled: Float32Array;
+  /** `[B, numClasses]` when the model has a head. */
+  readonly logits?: Float32Array;
+  /** `[B, N, D]` dims of `tokens`. */
+  readonly dims: readonly [number, number, number];
+  readonly grid: TokenGrid;
+}
+
+/** How {@link VideoEncoder.embedLong} combines windows. */
+export type WindowAggregation = 'mean' | 'attention';
+
+/** Pooled features of long videos cut into windows. */
+export interface LongEmbedding {
+  /** `[B, D]` aggregate over windows. */
+  readonly pooled: Float32Array;
+  /** `[B, W, D]` pooled embedding of each window. */
+  readonly windows: Float32Array;
+  /** First frame of each window. */
+  readonly starts: readonly number[];
+  /** `[B, W]` the weight each window got (uniform for `mean`). */
+  readonly weights: Float32Array;
+}
+
+/**
+ * A video encoder exported by `exportVitOnnx`, run by ONNX Runtime (CUDA or CPU). Pixel normalisation and
+ * tubelet cutting happen inside the graph: feed `[0, 1]` RGB clips.
+ */
+export class VideoEncoder {
+  private constructor(
+    private readonly session: OnnxSession,
+    /** What the model was exported with (config, clip size, exposed layers). */
+    readonly meta: VitOnnxMeta,
+  ) {}
+
+  /** The provider that runs the model: `cuda` or `cpu`. */
+  get provider(): 'cuda' | 'cpu' {
+    return this.session.provider;
+  }
+
+  /**
+   * Opens an exported encoder (a path or bytes).
+   * @throws ConfigError when the model was not exported by vfmkit's ViT exporter.
+   */
+  static async load(model: string | Uint8Array, options: VideoEncoderOptions = {}): Promise<VideoEncoder> {
+    const info = await readModelInfo(model);
+    const meta = info.config as VitOnnxMeta | undefined;
+    if (meta?.kind !== 'vfmkit.vit-encoder') {
+      throw new ConfigError(
+        'this ONNX model carries no vfmkit ViT encoder metadata (export it with exportVitOnnx)',
+        {
+          key: 'config',
+        },
+      );
+    }
+    const session = await openSession(model, {
+      device: options.device ?? 'auto',
+      threads: options.threads,
+      log: options.log,
+      reuseOutputs: false,
+    });
+    return new VideoEncoder(session, meta);
+  }
+
+  /**
+   * Embeds clips `[B, T, H, W, C]` in [0, 1] with T, H, W equal to the exported clip size.
+   * @param options.visible visible-token index `[B, K]` (models exported with `visibleInput`).
+   * @throws ShapeError for a clip of another size, or a visible index the model does not take.
+   */
+  async embed(clips: ClipBatch, options: { visible?: Int32Array } = {}): Promise<Embedding> {
+    const [t, h, w] = this.meta.clip;
+    const d = this.meta.vit.width;
+    const { B } = assertShape('clips', clips.shape, ['B', t, h, w, this.meta.vit.channels]);
+    const feeds: Record<string, TypedTensor> = {
+      clips: { dtype: 'float32', data: clips.data, dims: clips.shape },
+    };
+    if (this.meta.visibleInput !== (options.visible !== undefined)) {
+      throw new ShapeError(
+        this.meta.visibleInput
+          ? 'this encoder needs a visible-token index'
+          : 'this encoder was exported without a visible input',
+        {
+          name: 'visible',
+          expected: this.meta.visibleInput ? [B, 'K'] : [],
+          actual: [options.visible?.length ?? 0],
+        },
+      );
+    }
+    if (options.visible) {
+      const n = this.meta.grid.t * this.meta.grid.h * this.meta.grid.w;
+      const v = options.visible;
+      if (v.length % B !== 0 || v.length === 0 || v.some((i) => i < 0 || i >= n)) {
+        throw new ShapeError(`visible index must be [${B}, K] with ids in [0, ${n})`, {
+          name: 'visible',
+          expected: [B, 'K'],
+          actual: [v.length],
+        });
+      }
+      feeds.visible = {
+        dtype: 'int64',
+        data: BigInt64Array.from(v, (i) => BigInt(i)),
+        dims: [B, v.length / B],
+      };
+    }
+    const out = await this.session.run(feeds);
+    const copy = (name: string) => Float32Array.from(out[name].data as Float32Array);
+    const intermediates = new Map<number, Float32Array>();
+    for (const l of this.meta.layers) intermediates.set(l, copy(`layer_${l}`));
+    const dims = out.tokens.dims as [number, number, number];
+    return {
+      tokens: copy('tokens'),
+      intermediates,
+      pooled: copy('pooled'),
+      logits: this.meta.vit.numClasses > 0 ? copy('logits') : undefined,
+      dims: [dims[0], dims[1], d],
+      grid: this.meta.grid,
+    };
+  }
+
+  /**
+   * Embeds videos longer than the model's clip: windows of the exported frame count every `stride`
+   * frames (default: the window, no overlap; the last window ends at the last frame), combined by
+   * `mean` or `attention` (parameter-free: each window's weight is the softmax over windows of
+   * <window, mean of windows> / sqrt(D)).
+   * @param videos `[B, T, H, W, C]` with T >= the exported frame count.
+   */
+  async embedLong(
+    videos: ClipBatch,
+    options: { stride?: number; aggregate?: WindowAggregation } = {},
+  ): Promise<LongEmbedding> {
+    const [frames, h, w] = this.meta.clip;
+    const c = this.meta.vit.channels;
+    const d = this.meta.vit.width;
+    const { B, T } = assertShape('videos', videos.shape, ['B', 'T', h, w, c]);
+    if (T < frames) {
+      throw new ShapeError(`videos need at least ${frames} frames, got ${T}`, {
+        name: 'videos',
+        expected: [B, frames, h, w, c],
+        actual: videos.shape,
+      });
+    }
+    const stride = options.stride ?? frames;
+    if (!Number.isInteger(stride) || stride <= 0)
+      throw new ConfigError(`stride must be a positive integer, got ${stride}`, { key: 'stride' });
+    const starts: number[] = [];
+    for (let s = 0; s + frames <= T; s += stride) starts.push(s);
+    if (starts[starts.length - 1] + frames < T) starts.push(T - frames);
+    const frameSize = h * w * c;
+    const windows = new Float32Array(B * starts.length * d);
+    for (const [wi, s] of starts.entries()) {
+      const clip = new Float32Array(B * frames * frameSize);
+      for (let b = 0; b < B; b++) {
+        const src = (b * T + s) * frameSize;
+        clip.set(videos.data.subarray(src, src + frames * frameSize), b * frames * frameSize);
+      }
+      const e = await this.embed({ data: clip, shape: [B, frames, h, w, c] });
+      for (let b = 0; b < B; b++)
+        windows.set(e.pooled.subarray(b * d, (b + 1) * d), (b * starts.length + wi) * d);
+    }
+    const nw = starts.length;
+    const weights = new Float32Array(B * nw);
+    const pooled = new Float32Array(B * d);
+    for (let b = 0; b < B; b++) {
+      const mean = new Float64Array(d);
+      for (let wi = 0; wi < nw; wi++)
+        for (let j = 0; j < d; j++) mean[j] += windows[(b * nw + wi) * d + j] / nw;
+      const logits = new Float64Array(nw);
+      for (let wi = 0; wi < nw; wi++) {
+        if (options.aggregate === 'attention') {
+          let dot = 0;
+          for (let j = 0; j < d; j++) dot += windows[(b * nw + wi) * d + j] * mean[j];
+          logits[wi] = dot / Math.sqrt(d);
+        }
+      }
+      const max = Math.max(...logits);
+      let z = 0;
+      for (let wi = 0; wi < nw; wi++) z += Math.exp(logits[wi] - max);
+      for (let wi = 0; wi < nw; wi++) {
+        const a = Math.exp(logits[wi] - max) / z;
+        weights[b * nw + wi] = a;
+        for (let j = 0; j < d; j++) pooled[b * d + j] += a * windows[(b * nw + wi) * d + j];
+      }
+    }
+    return { pooled, windows, starts, weights };
+  }
+
+  /** Releases the session. */
+  async dispose(): Promise<void> {
+    await this.session.dispose();
+  }
+}
