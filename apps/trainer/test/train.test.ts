@@ -65,6 +65,17 @@ describe('training loop', () => {
     expect([...first.losses, ...second.losses]).toEqual(full.losses);
   });
 
+  it('trains with two data-parallel workers and resumes them exactly', async () => {
+    const full = await train(tiny('dp-full', { workers: 2, steps: 4 }), { progress: false });
+    const cut = tiny('dp-cut', { workers: 2, steps: 4 });
+    const first = await train(cut, { progress: false, maxStepsThisRun: 2 });
+    const second = await train(cut, { progress: false, resume: true });
+    const losses = [...first.losses, ...second.losses].map((l) => l.loss);
+    full.losses.forEach((l, i) => expect(losses[i]).toBeCloseTo(l.loss, 6));
+    const single = await train(tiny('dp-single', { steps: 4 }), { progress: false });
+    single.losses.forEach((l, i) => expect(full.losses[i].loss).toBeCloseTo(l.loss, 3));
+  });
+
   it('rejects a corrupt or mismatched checkpoint on resume with a clear error', async () => {
     const config = tiny('corrupt', { steps: 3 });
     await train(config, { progress: false });

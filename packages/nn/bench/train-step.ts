@@ -7,6 +7,7 @@
  *   npm run bench -w @vfmkit/nn          (VFM_BENCH_REPS=3 by default)
  */
 import { execFileSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { describeMachine, markdownTable, medianMs, Rng } from '@vfmkit/core';
 import { AdamW, DataParallel, initBackend, trainStep } from '../src/index';
 import { buildModel, type StackConfig } from './vit-stack-model';
@@ -86,6 +87,12 @@ for (const [what, ms] of [
     (ms / torchMs).toFixed(2),
   ]);
 }
+const load = loadavg()
+  .map((l) => l.toFixed(1))
+  .join(', ');
+console.log(
+  `Load average at the end: ${load} (2 cores: above ~2 every figure is inflated, PyTorch's threaded BLAS most)`,
+);
 console.log(
   `ViT-S/16 block stack training step (12 blocks, D=384, 6 heads, B=4, N=157; ${(stepFlops / 1e9).toFixed(1)} GFLOP/step), median of ${reps}; ${describeMachine()}\n`,
 );

@@ -1,7 +1,7 @@
 import { type SeedOrRng, toRng } from '@vfmkit/core';
+import { gelu } from './activations';
 import { tf } from './backend';
 import { dense, initDense } from './dense';
-import { gelu } from './layer-norm';
 import type { Params } from './params';
 
 /**

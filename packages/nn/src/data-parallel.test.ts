@@ -62,7 +62,7 @@ describe('DataParallel', () => {
     disposeParams(init.params);
   });
 
-  it('setParams reaches every worker (the next step matches again)', async () => {
+  it('setParams reaches every worker and rejects unknown names', async () => {
     const fresh = buildModel({ ...tinyConfig, seed: 7 });
     const tensors = new Map(
       [...fresh.params].map(([k, v]) => [
@@ -79,6 +79,34 @@ describe('DataParallel', () => {
       /unknown parameter/,
     );
     disposeParams(fresh.params);
+  });
+
+  it('hands its optimizer state over: a restored copy takes the same next step (explicit lr)', async () => {
+    const batch = tinyBatch(tinyConfig, 4, 3);
+    await dp.step(batch, { lr: 2e-3 });
+    const state = await dp.optimizerState();
+    expect(state.t).toBeGreaterThan(0);
+    expect([...state.tensors.keys()]).toContain('exp_avg.head.weight');
+    const copy = await DataParallel.create({
+      module: fixture,
+      config: tinyConfig,
+      workers: 1,
+      optimizer,
+      clipNorm: 1,
+    });
+    try {
+      await copy.setParams(await dp.getParams());
+      await copy.setOptimizerState(state);
+      expect(copy.steps).toBe(state.t);
+      const a = await dp.step(batch, { lr: 1e-3 });
+      const b = await copy.step(batch, { lr: 1e-3 });
+      expect(b.loss).toBeCloseTo(a.loss, 5);
+      const pa = (await dp.getParams()).get('head.weight')?.data as Float32Array;
+      const pb = (await copy.getParams()).get('head.weight')?.data as Float32Array;
+      for (let i = 0; i < pa.length; i++) expect(Math.abs(pa[i] - pb[i])).toBeLessThan(1e-5);
+    } finally {
+      await copy.close();
+    }
   });
 
   it('reports a model module that fails to build as a WorkerError', async () => {

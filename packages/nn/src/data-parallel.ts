@@ -238,10 +238,11 @@ export class DataParallel {
   }
 
   /**
-   * One synchronous data-parallel step on `batch` (sharded along dim 0).
+   * One synchronous data-parallel step on `batch` (sharded along dim 0). `options.lr` sets this
+   * step's learning rate (default: the schedule's value at this step, else the optimizer's `lr`).
    * @returns the batch loss (shard losses weighted by shard size) and the gradient norm before clipping.
    */
-  async step(batch: Batch): Promise<{ loss: number; gradNorm: number }> {
+  async step(batch: Batch, options: { lr?: number } = {}): Promise<{ loss: number; gradNorm: number }> {
     if (this.closed) throw new WorkerError('DataParallel is closed', { worker: -1 });
     const n = this.workers.length;
     const { shards, sizes } = shardBatch(batch, n);
@@ -256,6 +257,7 @@ export class DataParallel {
         generation: this.generation,
         shard: shards[i],
         weights,
+        lr: options.lr,
       };
       w.postMessage(msg);
     }
@@ -292,6 +294,34 @@ export class DataParallel {
     const acks = this.workers.map((_, i) => this.expect(i, 'set'));
     for (const w of this.workers) w.postMessage({ type: 'set-params', tensors: payload } satisfies ToWorker);
     await Promise.all(acks);
+  }
+
+  /** The AdamW state (identical in every worker): step count and moments by name, for checkpoints. */
+  async optimizerState(): Promise<{
+    t: number;
+    tensors: Map<string, { shape: number[]; data: Float32Array }>;
+  }> {
+    const reply = this.expect(0, 'optimizer');
+    this.workers[0].postMessage({ type: 'get-optimizer' } satisfies ToWorker);
+    const { state } = await reply;
+    return { t: state.t, tensors: new Map(Object.entries(state.tensors)) };
+  }
+
+  /**
+   * Restores an AdamW state in every worker (e.g. from a checkpoint) and continues the step count
+   * from its `t`, so a resumed run takes the same steps as an uninterrupted one.
+   */
+  async setOptimizerState(state: {
+    t: number;
+    tensors: ReadonlyMap<string, { shape: readonly number[]; data: Float32Array }>;
+  }): Promise<void> {
+    const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
+    for (const [k, v] of state.tensors) tensors[k] = { shape: [...v.shape], data: v.data };
+    const acks = this.workers.map((_, i) => this.expect(i, 'set'));
+    for (const w of this.workers)
+      w.postMessage({ type: 'set-optimizer', state: { t: state.t, tensors } } satisfies ToWorker);
+    await Promise.all(acks);
+    this.stepIndex = state.t;
   }
 
   /** Stops every worker. */

@@ -1,3 +1,4 @@
+export { gelu } from './activations';
 export { AdamW, type AdamWConfig, AdamWConfigSchema, defaultDecay } from './adamw';
 export { bottleneckAdapter, initBottleneckAdapter } from './adapters';
 export {
@@ -34,7 +35,7 @@ export {
   globalNorm,
 } from './gradients';
 export { truncNormal, xavierUniform } from './init';
-export { gelu, initLayerNorm, layerNorm } from './layer-norm';
+export { initLayerNorm, layerNorm } from './layer-norm';
 export { LossScaler, type LossScalerOptions } from './loss-scale';
 export { matmul, matmulTransposed } from './matmul';
 export { initMlp, mlp } from './mlp';

@@ -3,7 +3,8 @@ import { buildModel, tinyBatch, tinyConfig } from '../test/fixtures/tiny-model';
 import { useWasm } from '../test/reference';
 import { AdamW } from './adamw';
 import { tf } from './backend';
-import { disposeParams } from './params';
+import { initLora } from './dense';
+import { disposeParams, paramCount, setTrainable } from './params';
 import { trainStep } from './train-step';
 
 beforeAll(useWasm);
@@ -32,5 +33,27 @@ describe('training a tiny transformer', () => {
     opt.dispose();
     disposeParams(model.params);
     expect(tf.memory().numTensors).toBeLessThan(before);
+  });
+});
+
+describe('parameter-efficient training', () => {
+  it('with LoRA on chosen projections, only the adapters change', () => {
+    const model = buildModel(tinyConfig);
+    for (const name of ['blocks.0.attn.qkv', 'blocks.1.attn.qkv'])
+      initLora(model.params, name, { rank: 2, alpha: 4 }, 5);
+    setTrainable(model.params, (n) => n.includes('.lora_') || n.startsWith('head.'));
+    const frozen = Array.from((model.params.get('blocks.0.attn.qkv.weight') as tf.Variable).dataSync());
+    const loraB = Array.from((model.params.get('blocks.0.attn.qkv.lora_B.weight') as tf.Variable).dataSync());
+    const opt = new AdamW(model.params, { lr: 1e-2 });
+    trainStep(model, tinyBatch(tinyConfig, 4, 3), opt);
+    expect(Array.from((model.params.get('blocks.0.attn.qkv.weight') as tf.Variable).dataSync())).toEqual(
+      frozen,
+    );
+    expect(
+      Array.from((model.params.get('blocks.0.attn.qkv.lora_B.weight') as tf.Variable).dataSync()),
+    ).not.toEqual(loraB);
+    expect(paramCount(model.params, (n) => n.includes('.lora_'))).toBe(2 * (2 * 16 + 48 * 2));
+    opt.dispose();
+    disposeParams(model.params);
   });
 });

@@ -11,7 +11,13 @@ export interface ClipSource {
   clip(index: number): Promise<Clip>;
 }
 
-/** synth4d scenes rendered on the fly: clip i is the scene of `splitSeed(split, i)`. */
+/** Bounded synth4d datasets up to this many bytes of pixels are kept in memory once rendered. */
+const MEMO_BYTES = 512 * 2 ** 20;
+
+/**
+ * synth4d scenes rendered on the fly: clip i is the scene of `splitSeed(split, i)`. A bounded dataset
+ * small enough to fit {@link MEMO_BYTES} is rendered once and kept, so later epochs cost nothing.
+ */
 export function synth4dSource(config: TrainConfig): ClipSource {
   const data = config.data;
   if (data.source !== 'synth4d') throw new ConfigError('not a synth4d data config', { key: 'data.source' });
@@ -20,12 +26,20 @@ export function synth4dSource(config: TrainConfig): ClipSource {
     size: config.size,
     ...(data.objects ? { objects: data.objects } : {}),
   });
+  const bytes = data.size * config.frames * config.size * config.size * 3 * 4;
+  const memo = data.size > 0 && bytes <= MEMO_BYTES ? new Map<number, Clip>() : null;
+  const render = (index: number): Clip => ({
+    data: renderSample(scene, splitSeed(data.split, index)).rgb,
+    shape: [config.frames, config.size, config.size, 3],
+  });
   return {
     size: data.size === 0 ? Number.POSITIVE_INFINITY : data.size,
     description: `synth4d/${data.task} (${data.split}, ${data.size === 0 ? 'unbounded' : `${data.size} clips`}) ${config.frames}x${config.size}x${config.size}`,
     async clip(index) {
-      const sample = renderSample(scene, splitSeed(data.split, index));
-      return { data: sample.rgb, shape: [config.frames, config.size, config.size, 3] };
+      if (!memo) return render(index);
+      let clip = memo.get(index);
+      if (!clip) memo.set(index, (clip = render(index)));
+      return clip;
     },
   };
 }

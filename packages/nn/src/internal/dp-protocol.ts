@@ -27,9 +27,17 @@ export const CTRL_PUBLISHED = 1;
 
 export type ToWorker =
   | { type: 'attach'; grads: SharedArrayBuffer; params: SharedArrayBuffer; ctrl: SharedArrayBuffer }
-  | { type: 'step'; step: number; generation: number; shard: Batch | null; weights: number[] }
+  | { type: 'step'; step: number; generation: number; shard: Batch | null; weights: number[]; lr?: number }
   | { type: 'get-params' }
-  | { type: 'set-params'; tensors: Record<string, Float32Array> };
+  | { type: 'set-params'; tensors: Record<string, Float32Array> }
+  | { type: 'get-optimizer' }
+  | { type: 'set-optimizer'; state: OptimizerStateMessage };
+
+/** AdamW state as it crosses threads (see `AdamW.state()`). */
+export interface OptimizerStateMessage {
+  readonly t: number;
+  readonly tensors: Record<string, { shape: number[]; data: Float32Array }>;
+}
 
 export type FromWorker =
   | { type: 'ready'; layout: ParamLayout }
@@ -37,4 +45,5 @@ export type FromWorker =
   | { type: 'done'; loss: number; gradNorm: number }
   | { type: 'params'; tensors: Record<string, Float32Array> }
   | { type: 'set' }
+  | { type: 'optimizer'; state: OptimizerStateMessage }
   | { type: 'error'; message: string; stack?: string };

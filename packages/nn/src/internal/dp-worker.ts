@@ -105,7 +105,7 @@ async function step(msg: Extract<ToWorker, { type: 'step' }>): Promise<void> {
     if (v.trainable) grads.set(names[i], tf.tensor(avg.subarray(offsets[i], offsets[i] + sizes[i]), v.shape));
   }
   const gradNorm = applyUpdate(optimizer, grads, {
-    lr: lrAt ? lrAt(msg.step) : undefined,
+    lr: msg.lr ?? (lrAt ? lrAt(msg.step) : undefined),
     clipNorm: init.clipNorm,
   });
   send({ type: 'done', loss, gradNorm });
@@ -142,6 +142,16 @@ async function handle(msg: ToWorker): Promise<void> {
         const v = model.params.get(n) as tf.Variable;
         tf.tidy(() => v.assign(tf.tensor(data, v.shape)));
       }
+      send({ type: 'set' });
+      return;
+    }
+    case 'get-optimizer': {
+      const { t, tensors } = await optimizer.state();
+      send({ type: 'optimizer', state: { t, tensors: Object.fromEntries(tensors) } });
+      return;
+    }
+    case 'set-optimizer': {
+      optimizer.setState({ t: msg.state.t, tensors: new Map(Object.entries(msg.state.tensors)) });
       send({ type: 'set' });
       return;
     }
