@@ -238,3 +238,24 @@ describe('encoder masks: spec, batch and errors', () => {
     expect(() => maskRow(encoderMaskBatch(2, grid, specs[0], 1), 2)).toThrow(ConfigError);
   });
 });
+
+describe('encoderMaskBatch into', () => {
+  it('overwrites a previous batch in place with exactly the fresh result; rejects a misfit', () => {
+    const grid = { t: 3, h: 4, w: 4 };
+    for (const spec of [
+      { kind: 'tube', ratio: 0.5 },
+      { kind: 'block', ratio: 0.4 },
+    ] as const) {
+      const first = encoderMaskBatch(3, grid, spec, 1);
+      const again = encoderMaskBatch(3, grid, spec, 2, first);
+      expect(again.keep).toBe(first.keep);
+      const fresh = encoderMaskBatch(3, grid, spec, 2);
+      expect(again.hidden).toEqual(fresh.hidden);
+      expect(again.keep).toEqual(fresh.keep);
+      expect(again.masked).toEqual(fresh.masked);
+      expect(again.restore).toEqual(fresh.restore);
+    }
+    const small = encoderMaskBatch(2, grid, { kind: 'tube', ratio: 0.5 }, 1);
+    expect(() => encoderMaskBatch(3, grid, { kind: 'tube', ratio: 0.5 }, 1, small)).toThrow(/into\.hidden/);
+  });
+});

@@ -1,4 +1,4 @@
-import { ConfigError, type Rng, type SeedOrRng, type TokenGrid, toRng } from '@vfmkit/core';
+import { assertLength, ConfigError, type Rng, type SeedOrRng, type TokenGrid, toRng } from '@vfmkit/core';
 import { checkGrid, checkRatio, hiddenCount } from './grid';
 import { type BlockMaskOptions, fillBlocks, planBlocks } from './internal/block-fill';
 import { chooseInto } from './internal/choose';
@@ -168,14 +168,17 @@ export function encoderMask(grid: TokenGrid, spec: EncoderMaskSpec, seed: SeedOr
 /**
  * Encoder masks for B clips in one call, as flat arrays (`[B, N]`, `[B, K]`, `[B, M]`, `[B, N]`).
  * Row b equals the b-th of B successive {@link encoderMask} calls sharing one `Rng` made from `seed`.
- * O(B x N) time, no per-clip allocation.
- * @throws ConfigError for a batch size that is not a positive integer, or a bad spec.
+ * O(B x N) time, no per-clip allocation. Pass `into` (a batch of the same B, grid and counts, e.g. the
+ * previous step's) to overwrite its arrays instead of allocating new ones.
+ * @throws ConfigError for a batch size that is not a positive integer, or a bad spec; ShapeError when
+ *   `into` does not fit.
  */
 export function encoderMaskBatch(
   batch: number,
   grid: TokenGrid,
   spec: EncoderMaskSpec,
   seed: SeedOrRng,
+  into?: TokenMaskBatch,
 ): TokenMaskBatch {
   checkBatch(batch);
   const plan = planEncoder(grid, spec);
@@ -183,10 +186,16 @@ export function encoderMaskBatch(
   const n = grid.t * grid.h * grid.w;
   const m = plan.m;
   const k = n - m;
-  const hidden = new Uint8Array(batch * n);
-  const keep = new Int32Array(batch * k);
-  const masked = new Int32Array(batch * m);
-  const restore = new Int32Array(batch * n);
+  if (into) {
+    assertLength('into.hidden', into.hidden, [batch, n]);
+    assertLength('into.keep', into.keep, [batch, k]);
+    assertLength('into.masked', into.masked, [batch, m]);
+    assertLength('into.restore', into.restore, [batch, n]);
+  }
+  const hidden = into?.hidden ?? new Uint8Array(batch * n);
+  const keep = into?.keep ?? new Int32Array(batch * k);
+  const masked = into?.masked ?? new Int32Array(batch * m);
+  const restore = into?.restore ?? new Int32Array(batch * n);
   for (let b = 0; b < batch; b++) {
     plan.fill(rng, hidden, b * n);
     if (plan.index) plan.index(hidden, b * n, keep, b * k, masked, b * m, restore, b * n);

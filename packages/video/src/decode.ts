@@ -129,6 +129,18 @@ export interface ClipOptions extends DecodeOptions {
   dtype?: 'float32' | 'uint8';
 }
 
+const UNIT = Float32Array.from({ length: 256 }, (_, i) => i / 255);
+
+/** A plain Uint8Array view of a Buffer (keeps the hot loop monomorphic). */
+function bytes(chunk: Buffer): Uint8Array {
+  return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length);
+}
+
+/** `dst[dstOff + i] = src[srcOff + i] / 255` through a lookup table. */
+function bytesToUnit(src: Uint8Array, srcOff: number, dst: Float32Array, dstOff: number, n: number): void {
+  for (let i = 0; i < n; i++) dst[dstOff + i] = UNIT[src[srcOff + i]];
+}
+
 /** Maps indices in a resampled timeline to source frame indices (nearest earlier frame). */
 export function resampleIndices(indices: ArrayLike<number>, sourceFps: number, fps: number): Int32Array {
   const out = new Int32Array(indices.length);
@@ -206,7 +218,6 @@ export async function decodeClip(
   const slotOf = unique.map((f) => firstSlot.get(f)!);
   const asUint8 = options.dtype === 'uint8';
   const data = asUint8 ? new Uint8Array(T * frameBytes) : new Float32Array(T * frameBytes);
-  const scale = 1 / 255;
   let pos = 0;
   const limit = unique.length * frameBytes;
   for await (const chunk of rawChunks(bin.path, args, frameBytes, path, options.signal)) {
@@ -217,10 +228,7 @@ export async function decodeClip(
       const n = Math.min(frameBytes - within, chunk.length - off);
       const dst = slotOf[k] * frameBytes + within;
       if (asUint8) (data as Uint8Array).set(chunk.subarray(off, off + n), dst);
-      else {
-        const f = data as Float32Array;
-        for (let i = 0; i < n; i++) f[dst + i] = chunk[off + i] * scale;
-      }
+      else bytesToUnit(bytes(chunk), off, data as Float32Array, dst, n);
       pos += n;
       off += n;
     }
