@@ -71,3 +71,23 @@ export {
   temporalLocalizationMap,
   temporalNms,
 } from './metrics/temporal-localization';
+export { type ActionMetrics, type ActionPredictions, actionLabelsOf, actionsTask } from './tasks/actions';
+export { type BoxPredictions, boxTrackingTask } from './tasks/box-tracking';
+export {
+  cameraPoseTask,
+  type PosePredictions,
+  type PoseTaskMetrics,
+  relativePoses,
+} from './tasks/camera-pose';
+export { type DepthTaskMetrics, depthTask, type TokenDepth, tokenDepth } from './tasks/depth';
+export { type FitTaskOptions, type FitTaskResult, fitTask, type TaskSplit } from './tasks/fit-task';
+export { pointTrackingTask, type TrackPredictions } from './tasks/point-tracking';
+export { SYNTH4D_TASK_HEADS, synth4dTaskHead } from './tasks/registry';
+export {
+  poolerHeads,
+  type ReadoutKind,
+  type Synth4dTask,
+  type TaskGeometry,
+  type TaskMetric,
+  type TaskTargets,
+} from './tasks/task';

@@ -1,0 +1,96 @@
+/**
+ * vfm-eval --encoder runs/x [--encoder name=path.onnx ...] [--suite 4d|videoglue|all]
+ *          [--adaptations frozen,mlap,linear] [--tasks depth,pose] [--out reports/x]
+ *          [--train-clips 48] [--test-clips 16] [--steps 150] [--batch-size 16] [--lr 3e-3]
+ *          [--random-baseline] [--seed 0] [--threads N] [--device cpu|auto|cuda]
+ */
+import { VfmError } from '@vfmkit/core';
+import { EvaluatorError } from './errors';
+import { evaluate } from './evaluate';
+import { type EvaluateOptions, parseEncoderSpecs } from './options';
+
+export const USAGE =
+  'usage: vfm-eval --encoder <run folder|file.onnx|ckpt.safetensors|name=path>[,...] [--encoder ...] [--suite 4d|videoglue|all] [--adaptations frozen,mlap,linear] [--tasks a,b] [--out dir] [--train-clips N] [--test-clips N] [--steps N] [--batch-size N] [--lr X] [--random-baseline] [--seed N] [--threads N] [--device cpu|auto|cuda]';
+
+const NUMERIC: Record<string, keyof EvaluateOptions> = {
+  '--train-clips': 'trainClips',
+  '--test-clips': 'testClips',
+  '--steps': 'steps',
+  '--batch-size': 'batchSize',
+  '--lr': 'lr',
+  '--seed': 'seed',
+  '--threads': 'threads',
+};
+
+/** Parses the command line into evaluate options. @throws EvaluatorError naming the bad argument. */
+export function parseArgs(argv: readonly string[]): EvaluateOptions {
+  const encoders: string[] = [];
+  const o: Record<string, unknown> = { out: 'reports/eval' };
+  for (let i = 0; i < argv.length; i++) {
+    let arg = argv[i];
+    let value: string | undefined;
+    const eq = arg.indexOf('=');
+    if (arg.startsWith('--') && eq > 0) {
+      value = arg.slice(eq + 1);
+      arg = arg.slice(0, eq);
+    }
+    const next = () => {
+      const v = value ?? argv[++i];
+      if (v === undefined || (value === undefined && v.startsWith('--')))
+        throw new EvaluatorError(`${arg} needs a value`, { what: arg });
+      return v;
+    };
+    if (arg === '--encoder') encoders.push(next());
+    else if (arg === '--suite') o.suite = next();
+    else if (arg === '--adaptations')
+      o.adaptations = next()
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean);
+    else if (arg === '--tasks')
+      o.tasks = next()
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean);
+    else if (arg === '--out') o.out = next();
+    else if (arg === '--cache') o.cacheDir = next();
+    else if (arg === '--device') o.device = next();
+    else if (arg === '--random-baseline') o.randomBaseline = true;
+    else if (arg in NUMERIC) {
+      const raw = next();
+      const n = Number(raw);
+      if (!Number.isFinite(n))
+        throw new EvaluatorError(`${arg} must be a number, got "${raw}"`, { what: arg });
+      o[NUMERIC[arg]] = n;
+    } else throw new EvaluatorError(`unknown argument "${argv[i]}"`, { what: argv[i] });
+  }
+  if (encoders.length === 0) throw new EvaluatorError('give at least one --encoder', { what: '--encoder' });
+  return {
+    ...(o as Omit<EvaluateOptions, 'encoders'>),
+    encoders: parseEncoderSpecs(encoders),
+  } as EvaluateOptions;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h') {
+    console.log(USAGE);
+    return argv.length === 0 ? 2 : 0;
+  }
+  try {
+    const report = await evaluate({ ...parseArgs(argv), log: (line) => console.log(line) });
+    for (const [name, m] of Object.entries(report.vgs.models))
+      console.log(`VGS ${name}: ${m.vgs.toFixed(2)}`);
+    console.log(`report: ${report.files.markdown}, ${report.files.json}, ${report.files.html}`);
+    return 0;
+  } catch (error) {
+    if (error instanceof VfmError) {
+      console.error(`vfm-eval: ${error.name} (${error.code}): ${error.message}`);
+      return error instanceof EvaluatorError ? 2 : 1;
+    }
+    throw error;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main(process.argv.slice(2)).then((code) => process.exit(code));
+}

@@ -1,0 +1,301 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describeMachine, Rng } from '@vfmkit/core';
+import { initBackend } from '@vfmkit/nn';
+import { FeatureCache, fitTask, type ReadoutKind, synth4dTaskHead, type TaskMetric } from '@vfmkit/probes';
+import { renderSample, type Synth4dSample, splitSeed, taskConfig } from '@vfmkit/synth4d';
+import {
+  BUILTIN_METHODS,
+  defineSuite,
+  type ModelReport,
+  scoreModel,
+  type VgsSuite,
+} from '@vfmkit/videoglue-score';
+import { vitForwardFlops } from '@vfmkit/vit-encoder';
+import { VideoEncoder } from '@vfmkit/vit-encoder/onnx';
+import { type LoadedEncoder, randomBaseline, resolveEncoder } from './encoders';
+import { extractFeatures } from './features';
+import { ADAPTATIONS, type Adaptation, type EvaluateOptions, parseEvaluateOptions } from './options';
+import { htmlReport } from './report/html';
+import { markdownReport } from './report/markdown';
+
+/** One encoder in the report. */
+export interface EncoderEntry {
+  name: string;
+  onnx: string;
+  source: string;
+  provider: string;
+  clip: readonly number[];
+  grid: { t: number; h: number; w: number };
+  width: number;
+  depth: number;
+  /** Forward GFLOPs per clip (2 FLOPs per multiply-accumulate). */
+  gflops: number;
+  /** Clips embedded through ONNX Runtime (not from the cache), and their rate. */
+  clipsEmbedded: number;
+  clipsPerSecond: number | null;
+}
+
+/** One (task, method, encoder) result. */
+export interface ResultEntry {
+  task: string;
+  method: Adaptation;
+  encoder: string;
+  /** `null` when the method does not apply to the task (linear heads on query-conditioned tasks). */
+  metrics: TaskMetric[] | null;
+  /** The task's 0-100 VGS score. */
+  score: number | null;
+  trainableParams: number | null;
+  trainableGflops: number | null;
+  inferenceGflops: number | null;
+  trainSeconds: number | null;
+  note?: string;
+}
+
+/** What {@link evaluate} returns and writes as `report.json`. */
+export interface EvalReport {
+  createdAt: string;
+  machine: string;
+  settings: {
+    suite: string;
+    tasks: string[];
+    adaptations: Adaptation[];
+    trainClips: number;
+    testClips: number;
+    steps: number;
+    batchSize: number;
+    lr: number;
+    seed: number;
+  };
+  encoders: EncoderEntry[];
+  /** Per task: preset, headline metric, score name. */
+  tasks: { name: string; headline: string; scoreName: string }[];
+  results: ResultEntry[];
+  vgs: {
+    suite: VgsSuite;
+    /** What C_i is: the mean over tasks of the head's trainable parameters for method i. */
+    costBasis: string;
+    models: Record<string, ModelReport>;
+  };
+  files: { markdown: string; json: string; html: string };
+}
+
+function renderSplit(task: string, split: 'train' | 'val', count: number, clip: readonly number[]) {
+  const config = taskConfig(task, { frames: clip[0], height: clip[1], width: clip[2] });
+  return Array.from({ length: count }, (_, i) => renderSample(config, splitSeed(split, i)));
+}
+
+/**
+ * Evaluates frozen encoders on synth4d tasks: renders each task's clips at each encoder's clip size,
+ * extracts features once through ONNX Runtime (cached by encoder hash and data), trains each
+ * adaptation's head on the train clips, scores it on val clips, computes the VGS per encoder and writes
+ * `report.md`, `report.json` and `report.html` to `options.out`.
+ * @throws EvaluatorError for bad options or encoder paths (before any work starts).
+ */
+export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
+  const c = parseEvaluateOptions(options);
+  const log = options.log ?? (() => {});
+  mkdirSync(c.out, { recursive: true });
+  const cache = new FeatureCache(c.cacheDir ?? join(c.out, 'features'));
+  const loaded: LoadedEncoder[] = [];
+  for (const e of c.encoders) {
+    const onnx = await resolveEncoder(e.name, e.path, c.out);
+    loaded.push({
+      name: e.name,
+      onnx,
+      source: e.path,
+      encoder: await VideoEncoder.load(onnx, { device: c.device, threads: c.threads, log }),
+    });
+  }
+  if (c.randomBaseline) {
+    const first = loaded[0];
+    const onnx = await randomBaseline(first.encoder, c.out, c.seed);
+    loaded.push({
+      name: `${first.name} (random init)`,
+      onnx,
+      source: `random init of ${first.name}'s architecture, seed ${c.seed}`,
+      encoder: await VideoEncoder.load(onnx, { device: c.device, threads: c.threads, log }),
+    });
+  }
+  await initBackend({ log: null });
+  const encoders: EncoderEntry[] = loaded.map((l) => {
+    const m = l.encoder.meta;
+    const tokens = m.grid.t * m.grid.h * m.grid.w;
+    return {
+      name: l.name,
+      onnx: l.onnx,
+      source: l.source,
+      provider: l.encoder.provider,
+      clip: [...m.clip],
+      grid: { ...m.grid },
+      width: m.vit.width,
+      depth: m.vit.depth,
+      gflops: vitForwardFlops(m.vit, { tokens }) / 1e9,
+      clipsEmbedded: 0,
+      clipsPerSecond: null,
+    };
+  });
+  const embedSeconds = new Array<number>(loaded.length).fill(0);
+  const results: ResultEntry[] = [];
+  const samplesBySize = new Map<string, { train: Synth4dSample[]; test: Synth4dSample[] }>();
+  try {
+    for (const taskName of c.taskList) {
+      const task = synth4dTaskHead(taskName);
+      for (const [ei, l] of loaded.entries()) {
+        const m = l.encoder.meta;
+        const size = `${taskName}:${m.clip.join('x')}`;
+        let data = samplesBySize.get(size);
+        if (!data) {
+          log(
+            `rendering ${task.name} at ${m.clip.join(' x ')}: ${c.trainClips} train + ${c.testClips} val clips`,
+          );
+          data = {
+            train: renderSplit(taskName, 'train', c.trainClips, m.clip),
+            test: renderSplit(taskName, 'val', c.testClips, m.clip),
+          };
+          samplesBySize.set(size, data);
+        }
+        const key = (split: string, n: number) => `${task.name}:${split}:${n}:${m.clip.join('x')}:v1`;
+        const train = await extractFeatures(cache, l.encoder, l.onnx, key('train', c.trainClips), data.train);
+        const test = await extractFeatures(cache, l.encoder, l.onnx, key('val', c.testClips), data.test);
+        encoders[ei].clipsEmbedded += train.computed + test.computed;
+        embedSeconds[ei] += train.computed ? train.seconds : 0;
+        embedSeconds[ei] += test.computed ? test.seconds : 0;
+        const geometry = {
+          grid: m.grid,
+          frames: m.clip[0],
+          height: m.clip[1],
+          width: m.clip[2],
+          featureWidth: m.vit.width,
+          layers: train.layers.shape[1],
+        };
+        const methods =
+          c.taskAdaptations?.[taskName] ?? c.taskAdaptations?.[`synth4d/${taskName}`] ?? c.adaptations;
+        for (const method of methods) {
+          const kind: ReadoutKind = ADAPTATIONS[method];
+          const base = { task: task.name, method, encoder: l.name };
+          if (kind === 'linear' && (taskName === 'tracking' || taskName === 'boxes')) {
+            results.push({
+              ...base,
+              metrics: null,
+              score: null,
+              trainableParams: null,
+              trainableGflops: null,
+              inferenceGflops: null,
+              trainSeconds: null,
+              note: 'needs a query-conditioned pooler',
+            });
+            continue;
+          }
+          const pick = (f: typeof train) => (kind === 'mlap' ? f.layers : f.tokens);
+          const r = fitTask(
+            task,
+            geometry,
+            { features: pick(train), samples: data.train },
+            { features: pick(test), samples: data.test },
+            { kind, steps: c.steps, batchSize: c.batchSize, lr: c.lr, encoderGflops: encoders[ei].gflops },
+            new Rng(c.seed).fork(),
+          );
+          log(
+            `${task.name} ${method} ${l.name}: ${r.table[0].name} ${r.table[0].value.toFixed(3)} (${r.trainSeconds.toFixed(1)} s)`,
+          );
+          results.push({
+            ...base,
+            metrics: r.table,
+            score: Number.isFinite(r.score) ? Math.min(100, Math.max(0, r.score)) : null,
+            trainableParams: r.cost.trainableParams,
+            trainableGflops: r.cost.trainableGflops,
+            inferenceGflops: r.cost.inferenceGflops,
+            trainSeconds: r.trainSeconds,
+          });
+        }
+      }
+    }
+  } finally {
+    for (const l of loaded) await l.encoder.dispose();
+  }
+  encoders.forEach((e, i) => {
+    e.clipsPerSecond = e.clipsEmbedded > 0 && embedSeconds[i] > 0 ? e.clipsEmbedded / embedSeconds[i] : null;
+  });
+  const vgs = scoreVgs(c.taskList, c.adaptations, encoders, results);
+  const files = {
+    markdown: join(c.out, 'report.md'),
+    json: join(c.out, 'report.json'),
+    html: join(c.out, 'report.html'),
+  };
+  const report: EvalReport = {
+    createdAt: new Date().toISOString(),
+    machine: describeMachine(),
+    settings: {
+      suite: c.suite,
+      tasks: c.taskList.map((t) => `synth4d/${t}`),
+      adaptations: c.adaptations,
+      trainClips: c.trainClips,
+      testClips: c.testClips,
+      steps: c.steps,
+      batchSize: c.batchSize,
+      lr: c.lr,
+      seed: c.seed,
+    },
+    encoders,
+    tasks: c.taskList.map((t) => {
+      const task = synth4dTaskHead(t);
+      return { name: task.name, headline: task.headline, scoreName: task.scoreName };
+    }),
+    results,
+    vgs,
+    files,
+  };
+  writeFileSync(files.json, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(files.markdown, markdownReport(report));
+  writeFileSync(files.html, htmlReport(report));
+  return report;
+}
+
+const METHOD_LABELS: Record<Adaptation, { label: string; description: string }> = {
+  frozen: BUILTIN_METHODS.find((m) => m.id === 'frozen') ?? {
+    label: 'Frozen',
+    description: 'attentive pooler',
+  },
+  mlap: BUILTIN_METHODS.find((m) => m.id === 'mlap') ?? { label: 'MLAP', description: 'multi-layer pooler' },
+  linear: { label: 'Linear', description: 'layer norm + linear readout of frozen features' },
+};
+
+/**
+ * The VGS of each encoder over a suite with one group per task and the methods run; C_i is the mean
+ * trainable parameter count of method i's heads (raw count, so C_i > 1 as the VGS needs: the tiny
+ * heads here have far below 1 trainable GFLOP).
+ */
+function scoreVgs(
+  tasks: string[],
+  methods: Adaptation[],
+  encoders: EncoderEntry[],
+  results: ResultEntry[],
+): EvalReport['vgs'] {
+  const scored = methods.filter((m) => results.some((r) => r.method === m && r.score !== null));
+  const suite = defineSuite({
+    name: 'vfmkit synth4d',
+    groups: tasks.map((t) => ({ id: t, label: t, datasets: [`synth4d/${t}`] })),
+    methods: (scored.length ? scored : methods).map((id) => ({
+      id,
+      label: METHOD_LABELS[id].label,
+      description: METHOD_LABELS[id].description,
+    })),
+  });
+  const models: Record<string, ModelReport> = {};
+  if (scored.length === 0) return { suite, costBasis: 'no method produced a score', models };
+  methods = scored;
+  for (const e of encoders) {
+    const mine = results.filter((r) => r.encoder === e.name);
+    const scores: Record<string, Record<string, number | null>> = {};
+    const costs: Record<string, number> = {};
+    for (const m of methods) {
+      const rows = mine.filter((r) => r.method === m);
+      scores[m] = Object.fromEntries(rows.map((r) => [r.task, r.score]));
+      const params = rows.map((r) => r.trainableParams).filter((p): p is number => p !== null);
+      costs[m] = params.reduce((a, b) => a + b, 0) / Math.max(1, params.length);
+    }
+    models[e.name] = scoreModel(scores, costs, { suite, model: e.name });
+  }
+  return { suite, costBasis: "mean trainable parameters of the method's heads over tasks", models };
+}

@@ -1,0 +1,95 @@
+import { ConfigError, type SeedOrRng, toRng } from '@vfmkit/core';
+import type { Synth4dSample } from '@vfmkit/synth4d';
+import { type ProbeCost, ProbeHead } from '../heads/probe-head';
+import { type ArrayWithShape, predictProbe, trainProbe } from '../heads/train';
+import type { ReadoutKind, Synth4dTask, TaskGeometry, TaskMetric } from './task';
+
+/** Features of a set of clips with their synth4d samples (ground truth). */
+export interface TaskSplit {
+  /** `[B, N, D]` (`[B, L, N, D]` for `mlap`). */
+  readonly features: ArrayWithShape;
+  readonly samples: readonly Synth4dSample[];
+}
+
+/** Options of {@link fitTask}. */
+export interface FitTaskOptions {
+  readonly kind: ReadoutKind;
+  /** Optimiser steps (default 150), batch size (default 16), peak learning rate (default 3e-3). */
+  readonly steps?: number;
+  readonly batchSize?: number;
+  readonly lr?: number;
+  /** Forward GFLOPs of the frozen encoder per clip, for the inference cost. */
+  readonly encoderGflops?: number;
+}
+
+/** What {@link fitTask} measured. */
+export interface FitTaskResult<M = unknown> {
+  readonly task: string;
+  readonly kind: ReadoutKind;
+  readonly metrics: M;
+  /** Flat metrics, headline first. */
+  readonly table: TaskMetric[];
+  /** The task's 0-100 score for the VideoGLUE score. */
+  readonly score: number;
+  readonly cost: ProbeCost;
+  readonly losses: number[];
+  readonly trainSeconds: number;
+  readonly evalSeconds: number;
+}
+
+/**
+ * Trains a task head on `train` features and scores it on `test`: targets from the ground truth, a
+ * seeded head of `options.kind`, {@link trainProbe}, {@link predictProbe}, then the task's metrics.
+ * @throws ConfigError when the splits are empty; ProbeError / ShapeError from the head.
+ */
+export function fitTask<P, M>(
+  task: Synth4dTask<P, M>,
+  geometry: TaskGeometry,
+  train: TaskSplit,
+  test: TaskSplit,
+  options: FitTaskOptions,
+  seed: SeedOrRng,
+): FitTaskResult<M> {
+  if (train.samples.length === 0 || test.samples.length === 0)
+    throw new ConfigError(`fitTask(${task.name}): train and test need at least one clip each`, {
+      key: 'samples',
+    });
+  const rng = toRng(seed);
+  const head = ProbeHead.create(task.headConfig(options.kind, geometry, train.samples), rng.fork());
+  try {
+    const { targets, weights } = task.targetsFrom(train.samples, geometry);
+    const condition = head.config.conditionWidth > 0 ? task.condition?.(train.samples, geometry) : undefined;
+    const fit = trainProbe(
+      head,
+      train.features,
+      targets,
+      {
+        loss: task.loss,
+        steps: options.steps ?? 150,
+        batchSize: options.batchSize ?? 16,
+        lr: options.lr ?? 3e-3,
+        condition,
+        weights,
+      },
+      rng.fork(),
+    );
+    const t0 = performance.now();
+    const testCondition =
+      head.config.conditionWidth > 0 ? task.condition?.(test.samples, geometry) : undefined;
+    const outputs = predictProbe(head, test.features, { condition: testCondition });
+    const metrics = task.evaluate(task.decode(outputs, test.samples, geometry), test.samples, geometry);
+    return {
+      task: task.name,
+      kind: options.kind,
+      metrics,
+      table: task.metrics(metrics),
+      score: task.score(metrics),
+      cost: head.cost(options.encoderGflops ?? 0),
+      losses: fit.losses,
+      trainSeconds: fit.seconds,
+      evalSeconds: (performance.now() - t0) / 1000,
+    };
+  } finally {
+    head.dispose();
+  }
+}

@@ -1,0 +1,31 @@
+import { ConfigError } from '@vfmkit/core';
+import { actionsTask } from './actions';
+import { boxTrackingTask } from './box-tracking';
+import { cameraPoseTask } from './camera-pose';
+import { depthTask } from './depth';
+import { pointTrackingTask } from './point-tracking';
+import type { Synth4dTask } from './task';
+
+/** The task heads by short name (the synth4d preset of each is `synth4d/<name>`). */
+export const SYNTH4D_TASK_HEADS: Readonly<Record<string, Synth4dTask<unknown, unknown>>> = Object.freeze({
+  actions: actionsTask as Synth4dTask<unknown, unknown>,
+  depth: depthTask as Synth4dTask<unknown, unknown>,
+  tracking: pointTrackingTask as Synth4dTask<unknown, unknown>,
+  boxes: boxTrackingTask as Synth4dTask<unknown, unknown>,
+  pose: cameraPoseTask as Synth4dTask<unknown, unknown>,
+});
+
+/**
+ * The task head of a name (`depth` or `synth4d/depth`).
+ * @throws ConfigError for a task without a head here.
+ */
+export function synth4dTaskHead(name: string): Synth4dTask<unknown, unknown> {
+  const short = name.startsWith('synth4d/') ? name.slice('synth4d/'.length) : name;
+  const task = SYNTH4D_TASK_HEADS[short];
+  if (!task)
+    throw new ConfigError(
+      `no task head for "${name}"; known: ${Object.keys(SYNTH4D_TASK_HEADS).join(', ')}`,
+      { key: 'task', value: name, known: Object.keys(SYNTH4D_TASK_HEADS) },
+    );
+  return task;
+}
