@@ -71,9 +71,9 @@ describe('training loop', () => {
     const first = await train(cut, { progress: false, maxStepsThisRun: 2 });
     const second = await train(cut, { progress: false, resume: true });
     const losses = [...first.losses, ...second.losses].map((l) => l.loss);
-    full.losses.forEach((l, i) => expect(losses[i]).toBeCloseTo(l.loss, 6));
+    for (const [i, l] of full.losses.entries()) expect(losses[i]).toBeCloseTo(l.loss, 6);
     const single = await train(tiny('dp-single', { steps: 4 }), { progress: false });
-    single.losses.forEach((l, i) => expect(full.losses[i].loss).toBeCloseTo(l.loss, 3));
+    for (const [i, l] of single.losses.entries()) expect(full.losses[i].loss).toBeCloseTo(l.loss, 3);
   });
 
   it('rejects a corrupt or mismatched checkpoint on resume with a clear error', async () => {
