@@ -17,15 +17,27 @@ export function gatherRows(table: tf.Tensor2D, ids: tf.Tensor): tf.Tensor {
       expected: [],
       actual: ids.shape,
     });
-  const [v, e] = table.shape;
-  const flat = tf.reshape(ids, [-1]);
-  const op = tf.customGrad((t) => ({
-    value: tf.gather(t as tf.Tensor2D, flat),
-    gradFunc: (dy) => tf.scatterND(tf.reshape(flat, [-1, 1]), dy as tf.Tensor2D, [v, e]),
-  }));
-  const rows = op(table) as tf.Tensor2D;
+  const e = table.shape[1];
+  const rows = gatherWithScatterGrad(table, tf.reshape(ids, [-1])) as tf.Tensor2D;
   return ids.rank === 1 ? rows : tf.reshape(rows, [...ids.shape, e]);
 }
+
+/**
+ * `tf.gather` whose gradient is a scatterND (sums duplicate rows; works on wasm). The ids enter as a
+ * saved input, not through a closure: `tf.variableGrads` disposes tensors made in the forward scope
+ * before the backward pass runs, and a closed-over index tensor would be gone by then.
+ */
+const gatherWithScatterGrad = tf.customGrad(((table: tf.Tensor, ids: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([ids]);
+  const shape = (table as tf.Tensor2D).shape;
+  return {
+    value: tf.gather(table as tf.Tensor2D, ids as tf.Tensor1D),
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+      const [idx] = saved;
+      return [tf.scatterND(tf.reshape(idx, [-1, 1]), dy as tf.Tensor2D, shape), tf.zerosLike(idx)];
+    },
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as (table: tf.Tensor, ids: tf.Tensor) => tf.Tensor;
 
 /**
  * Embedding lookup from `${name}.weight` `[V, E]` (PyTorch's `nn.Embedding`).

@@ -2,7 +2,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { maxRelErr, numericGrad, randn, useWasm } from '../test/reference';
 import { tf } from './backend';
 import { gatherRows } from './embedding';
+import { computeGradients, disposeGrads } from './gradients';
 import { matmul, matmulTransposed } from './matmul';
+import { addParam, createParams, disposeParams } from './params';
 import { dropout, dropPath } from './regularization';
 
 beforeAll(useWasm);
@@ -105,6 +107,19 @@ describe('custom-gradient ops', () => {
     }, t64);
     expect(maxRelErr(g.dataSync(), num)).toBeLessThan(1e-4);
     expect(() => gatherRows(table, tf.tensor1d([0.5]))).toThrow(/int32/);
+  });
+
+  it('gatherRows: ids made inside the loss survive until the backward pass (computeGradients)', () => {
+    const params = createParams();
+    const table = addParam(params, 'embed.weight', tf.tensor2d(randn(4 * 2, 3), [4, 2]));
+    const { loss, grads } = computeGradients(params, () =>
+      tf.sum(gatherRows(table as tf.Variable<tf.Rank.R2>, tf.tensor1d([1, 1, 3], 'int32'))),
+    );
+    // d/dtable of sum(table[[1, 1, 3]]): row 1 twice, row 3 once.
+    expect(Array.from(grads.get('embed.weight')?.dataSync() ?? [])).toEqual([0, 0, 2, 2, 0, 0, 1, 1]);
+    loss.dispose();
+    disposeGrads(grads);
+    disposeParams(params);
   });
 
   it('dropout and drop path: seeded, scaled to keep the mean, identity at rate 0', () => {

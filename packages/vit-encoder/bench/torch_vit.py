@@ -1,10 +1,12 @@
 """PyTorch peer of the vfmkit video ViT for the throughput benchmark (same architecture, same weights).
 
-Usage: torch_vit.py CHECKPOINT.safetensors CLIPS.f32 BATCHES REPS OUT_PREFIX
-Reads our checkpoint (timm-style names, PyTorch layouts, config in metadata `vit_config`), runs clips
-[B, T, H, W, 3] in [0, 1] with 2 threads, prints one JSON line: median ms per batch size and the
-machine's fp32 matmul peak (numpy/OpenBLAS, 2048^3); writes pooled features [B, D] per batch size to
-OUT_PREFIX<B>.f32 so the caller can check that both runtimes computed the same thing.
+Usage: torch_vit.py CHECKPOINT.safetensors CLIPS.f32
+Reads our checkpoint (timm-style names, PyTorch layouts, config in metadata `vit_config`) and clips
+[B, T, H, W, 3] in [0, 1], then serves commands on stdin, one JSON line out per command, so the caller
+can interleave PyTorch and ONNX Runtime runs:
+  `time B`          -> {"ms": one timed forward of the first B clips, 2 threads}
+  `dump B PATH`     -> writes pooled features [B, D] to PATH (raw float32)
+  `peak`            -> {"gflops": fp32 matmul peak, numpy/OpenBLAS 2048^3, median of 5}
 """
 import json
 import struct
@@ -69,21 +71,28 @@ def median_ms(fn, reps):
 
 
 def main():
-    ckpt, clips_path, batches, reps, out_prefix = sys.argv[1:6]
+    ckpt, clips_path = sys.argv[1:3]
     c, w = read(ckpt)
     T, (H, W) = c["frames"], c["imageSize"]
-    batches = [int(b) for b in batches.split(",")]
     all_clips = torch.from_numpy(np.fromfile(clips_path, dtype=np.float32).reshape(-1, T, H, W, 3))
-    result = {"threads": torch.get_num_threads(), "torch": torch.__version__, "ms": {}}
+    print(json.dumps({"threads": torch.get_num_threads(), "torch": torch.__version__}), flush=True)
     with torch.no_grad():
-        for b in batches:
-            clips = all_clips[:b].contiguous()
-            result["ms"][b] = median_ms(lambda: forward(c, w, clips), int(reps))
-            forward(c, w, clips).numpy().astype(np.float32).tofile(f"{out_prefix}{b}.f32")
-    a = np.random.default_rng(0).standard_normal((2048, 2048), dtype=np.float32)
-    peak_ms = median_ms(lambda: a @ a, 5)
-    result["matmulGflops"] = 2 * 2048**3 / (peak_ms / 1000) / 1e9
-    print(json.dumps(result))
+        for line in sys.stdin:
+            cmd = line.split()
+            if not cmd:
+                continue
+            if cmd[0] == "time":
+                clips = all_clips[: int(cmd[1])].contiguous()
+                t0 = time.perf_counter()
+                forward(c, w, clips)
+                print(json.dumps({"ms": (time.perf_counter() - t0) * 1000}), flush=True)
+            elif cmd[0] == "dump":
+                forward(c, w, all_clips[: int(cmd[1])].contiguous()).numpy().astype(np.float32).tofile(cmd[2])
+                print(json.dumps({"ok": True}), flush=True)
+            elif cmd[0] == "peak":
+                a = np.random.default_rng(0).standard_normal((2048, 2048), dtype=np.float32)
+                ms = median_ms(lambda: a @ a, 5)
+                print(json.dumps({"gflops": 2 * 2048**3 / (ms / 1000) / 1e9}), flush=True)
 
 
 main()

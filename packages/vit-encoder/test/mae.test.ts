@@ -1,4 +1,5 @@
 import { ConfigError, Rng } from '@vfmkit/core';
+import { decoderMaskBatch, encoderMaskBatch } from '@vfmkit/masking';
 import { AdamW, computeGradients, disposeGrads, initBackend, tf } from '@vfmkit/nn';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -83,6 +84,37 @@ describe('float64 reference', () => {
     expect(() => mae.loss(clips, m)).toThrow(/tokenIds/);
     mae.dispose();
     const want = referenceMaeLoss(sin, dec, merged(we, wd), clips, m.visible, m.decode, ids);
+    expect(Math.abs(got - want) / want).toBeLessThan(1e-5);
+  });
+});
+
+describe('with @vfmkit/masking (LVMAE: tube encoder mask, adaptive decoder mask, token targets)', () => {
+  it('the loss covers exactly the decoder-selected tokens and equals the float64 re-computation', async () => {
+    const dec = parseMaeDecoderConfig({ width: 32, depth: 1, heads: 2, target: 'tokens', vocabSize: 7 });
+    const we = initVitWeights(encoder, 21, { std: 0.2 });
+    const wd = initMaeDecoderWeights(encoder, dec, 22, { std: 0.2 });
+    const grid = { t: 2, h: 2, w: 2 };
+    const enc = encoderMaskBatch(2, grid, { kind: 'tube', ratio: 0.5 }, 3);
+    const rng = new Rng(4);
+    const priority = Float32Array.from({ length: 16 }, () => rng.uniform());
+    const decm = decoderMaskBatch(enc, { kind: 'adaptive', budget: { count: 2 }, priority }, 5);
+    expect(decm.count).toBe(2);
+    const ids = Int32Array.from({ length: 16 }, () => rng.int(7));
+    const clips = randomClips([2, 4, 16, 16, 3], 23);
+    const masks = { visible: enc.keep, decode: decm.indices };
+    const mae = MaeModel.create(encoder, dec, { encoder: we, decoder: wd });
+    const loss = tf.tidy(() => mae.loss(clips, masks, { tokenIds: ids }));
+    const got = (await loss.data())[0];
+    loss.dispose();
+    // changing the id of a token outside the decoder mask leaves the loss unchanged
+    const other = ids.slice();
+    const outside = enc.keep[0];
+    other[outside] = (other[outside] + 1) % 7;
+    const same = tf.tidy(() => mae.loss(clips, masks, { tokenIds: other }));
+    expect((await same.data())[0]).toBe(got);
+    same.dispose();
+    mae.dispose();
+    const want = referenceMaeLoss(encoder, dec, merged(we, wd), clips, enc.keep, decm.indices, ids);
     expect(Math.abs(got - want) / want).toBeLessThan(1e-5);
   });
 });

@@ -12,6 +12,7 @@ import {
   createParams,
   dense,
   disposeParams,
+  gatherRows,
   layerNorm,
   matmul,
   type Params,
@@ -19,7 +20,6 @@ import {
   transformerBlock,
 } from '@vfmkit/nn';
 import { type VitConfig, vitTokenGrid } from '../config';
-import { gatherRowsSafe } from '../internal/gather-rows';
 import { type MaeDecoderConfig, type MaeDecoderConfigInput, parseMaeDecoderConfig } from '../mae-config';
 import { checkWeights, initMaeDecoderWeights, type NamedWeights } from '../named-weights';
 import { patchTargets } from '../patches';
@@ -125,10 +125,10 @@ export class MaeModel {
     const pos = this.decoderPositions(enc.grid);
     const vis = tf.add(
       dense(this.decoderParams, 'decoder.embed', enc.tokens),
-      gatherRowsSafe(pos, tf.tensor2d(masks.visible, [b, k], 'int32')),
+      gatherRows(pos, tf.tensor2d(masks.visible, [b, k], 'int32')),
     );
     const maskToken = this.decoderParams.get('decoder.mask_token') as tf.Variable;
-    const holes = tf.add(gatherRowsSafe(pos, tf.tensor2d(masks.decode, [b, kd], 'int32')), maskToken);
+    const holes = tf.add(gatherRows(pos, tf.tensor2d(masks.decode, [b, kd], 'int32')), maskToken);
     let x = tf.concat([vis, holes], 1);
     for (let i = 0; i < dc.depth; i++) {
       x = transformerBlock(this.decoderParams, `decoder.blocks.${i}`, x, {

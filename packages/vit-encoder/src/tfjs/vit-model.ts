@@ -13,13 +13,13 @@ import {
   createParams,
   dense,
   disposeParams,
+  gatherRows,
   layerNorm,
   type Params,
   tf,
   transformerBlock,
 } from '@vfmkit/nn';
 import { patchDim, type VitConfig } from '../config';
-import { gatherRowsSafe } from '../internal/gather-rows';
 import { checkWeights, initVitWeights, type NamedWeights } from '../named-weights';
 import { patchify } from '../patches';
 import { vitWeightSpecs } from '../weights';
@@ -94,7 +94,7 @@ export function gatherTokens(x: tf.Tensor2D, idx: Int32Array, batch: number, n: 
   const k = idx.length / batch;
   const flat = new Int32Array(idx.length);
   for (let i = 0; i < idx.length; i++) flat[i] = idx[i] + Math.floor(i / k) * n;
-  const rows = gatherRowsSafe(x, tf.tensor1d(flat, 'int32'));
+  const rows = gatherRows(x, tf.tensor1d(flat, 'int32'));
   return tf.reshape(rows, [batch, k, x.shape[1]]);
 }
 
