@@ -1,3 +1,20 @@
+export { adaptBackbone, type BackboneAdaptation, isAdapterParam } from './adapt/adapt-backbone';
+export { adaptedCost } from './adapt/adapted-cost';
+export {
+  ADAPTER_TARGETS,
+  type AdaptationConfig,
+  type AdaptationConfigInput,
+  type AdaptationMethod,
+  type AdapterTarget,
+  adaptationConfigSchema,
+  parseAdaptationConfig,
+} from './adapt/config';
+export {
+  predictAdapted,
+  type TrainAdaptedOptions,
+  type TrainAdaptedResult,
+  trainAdapted,
+} from './adapt/train-adapted';
 export {
   type ComputeRows,
   type FeatureArrays,

@@ -1,0 +1,268 @@
+import {
+  assertLength,
+  assertShape,
+  type ClipBatch,
+  ConfigError,
+  type SeedOrRng,
+  sizeOf,
+  toRng,
+} from '@vfmkit/core';
+import {
+  AdamW,
+  clipGlobalNorm,
+  computeGradients,
+  cosineSchedule,
+  defaultDecay,
+  disposeGrads,
+  type Grads,
+  type Params,
+  paramCount,
+  tf,
+} from '@vfmkit/nn';
+import type { VitModel } from '@vfmkit/vit-encoder/tfjs';
+import { z } from 'zod';
+import { ProbeError } from '../errors';
+import type { ProbeHead } from '../heads/probe-head';
+import { type ArrayWithShape, probeLoss } from '../heads/train';
+
+const trainSchema = z
+  .object({
+    loss: z.enum(['softmax-cross-entropy', 'sigmoid-cross-entropy', 'l2', 'l1']),
+    steps: z.number().int().positive().default(50),
+    batchSize: z.number().int().positive().default(8),
+    lr: z.number().positive().default(1e-3),
+    backboneLr: z.number().positive().optional(),
+    weightDecay: z.number().nonnegative().default(1e-4),
+    warmupSteps: z.number().int().nonnegative().default(5),
+    clipNorm: z.number().positive().default(1),
+    layers: z.array(z.number().int().nonnegative()).min(1).optional(),
+  })
+  .strict();
+
+/**
+ * Options of {@link trainAdapted}: loss (see `ProbeLoss`), steps, batch size, AdamW with a cosine
+ * schedule and warmup, global gradient clipping over head and backbone together.
+ */
+export type TrainAdaptedOptions = z.input<typeof trainSchema> & {
+  /** `[B, Q, F]` conditioning for heads with `conditionWidth > 0`. */
+  condition?: ArrayWithShape;
+  /** Entry weights (see `ProbeLoss`). */
+  weights?: ArrayWithShape;
+  /** Called after each step. */
+  onStep?: (step: number, loss: number) => void;
+};
+
+/** What {@link trainAdapted} did. */
+export interface TrainAdaptedResult {
+  /** Loss at each step. */
+  losses: number[];
+  seconds: number;
+  /** Scalars that trained: the backbone's trainable weights plus the head. */
+  trainableParams: number;
+}
+
+/** Backbone weight names that never decay: positional tables (as timm's `no_weight_decay`). */
+function decays(name: string, shape: readonly number[]): boolean {
+  return defaultDecay(name, shape) && !/(^|\.)pos_embed/.test(name);
+}
+
+/** The block indices a head reads: `options.layers`, else the last `layers` blocks for `mlap`, else none. */
+function readLayers(model: VitModel, head: ProbeHead, layers?: readonly number[]): number[] {
+  if (head.config.kind !== 'mlap') return [];
+  const L = head.config.layers;
+  const depth = model.config.depth;
+  const out = layers ? [...layers] : Array.from({ length: L }, (_, i) => depth - L + i);
+  if (out.length !== L || out.some((l) => l < 0 || l >= depth))
+    throw new ProbeError(`the mlap head reads ${L} layers of a ${depth}-block encoder; got [${out}]`, {
+      what: 'layers',
+      layers: out,
+      depth,
+    });
+  return out;
+}
+
+/**
+ * The features a head reads from the adapted encoder (within the caller's tidy scope): the output
+ * tokens `[B, N, D]` (after the encoder's final norm), or for `mlap` the block outputs `[B, L, N, D]`
+ * (before the final norm, oldest first) of `layers`.
+ */
+function encode(
+  model: VitModel,
+  clips: ClipBatch,
+  layers: readonly number[],
+  training: boolean,
+  seed?: SeedOrRng,
+): tf.Tensor {
+  const out = model.forward(clips, { layers, training, seed });
+  return layers.length > 0 ? tf.stack(out.intermediates, 1) : out.tokens;
+}
+
+function rows<T extends Float32Array | Int32Array>(
+  data: T,
+  shape: readonly number[],
+  idx: readonly number[],
+): { data: T; shape: number[] } {
+  const per = sizeOf(shape.slice(1));
+  const out = (
+    data instanceof Int32Array ? new Int32Array(idx.length * per) : new Float32Array(idx.length * per)
+  ) as T;
+  idx.forEach((i, k) => {
+    out.set(data.subarray(i * per, (i + 1) * per), k * per);
+  });
+  return { data: out, shape: [idx.length, ...shape.slice(1)] };
+}
+
+const toTensor = (a: { data: Float32Array | Int32Array; shape: number[] }) =>
+  tf.tensor(a.data, a.shape, a.data instanceof Int32Array ? 'int32' : 'float32');
+
+function checkClips(model: VitModel, clips: ClipBatch): number {
+  assertShape('clips', clips.shape, [null, null, null, null, model.config.channels]);
+  assertLength('clips', clips.data, clips.shape);
+  return clips.shape[0];
+}
+
+/**
+ * Trains a head and the trainable part of an adapted encoder (see `adaptBackbone`) jointly on clips:
+ * each step runs the encoder forward in training mode on a minibatch of clips (sampled without
+ * replacement each epoch, seeded), the head on its features, the loss, and one AdamW step on every
+ * trainable weight (the head's at `lr`, the backbone's at `backboneLr`, default `lr`; cosine decay
+ * after a linear warmup). Frozen encoder weights receive no gradient and stay bit-identical.
+ *
+ * @param clips `[B, T, H, W, C]` in [0, 1]; the head's `tokens` must equal the clip's token count.
+ * @param targets `[B, ...]`: int32 class ids `[B, R]` for softmax cross-entropy, else `[B, R, O]`.
+ * @throws ConfigError for bad options; ProbeError for mismatched targets, no trainable weight or an
+ *   `mlap` head reading layers the encoder lacks; ShapeError for a clip or feature shape mismatch.
+ */
+export function trainAdapted(
+  model: VitModel,
+  head: ProbeHead,
+  clips: ClipBatch,
+  targets: ArrayWithShape<Float32Array | Int32Array>,
+  options: TrainAdaptedOptions,
+  seed: SeedOrRng,
+): TrainAdaptedResult {
+  const { condition, weights, onStep, ...rest } = options;
+  const parsed = trainSchema.safeParse(rest);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(`trainAdapted: ${issue.path.join('.')}: ${issue.message}`, {
+      key: issue.path.join('.'),
+    });
+  }
+  const o = parsed.data;
+  const B = checkClips(model, clips);
+  assertLength('targets', targets.data, targets.shape);
+  if (targets.shape[0] !== B)
+    throw new ProbeError(`targets hold ${targets.shape[0]} rows for ${B} clips`, { what: 'targets' });
+  if (o.loss === 'softmax-cross-entropy' && !(targets.data instanceof Int32Array))
+    throw new ProbeError('softmax-cross-entropy needs int32 class ids as targets', { what: 'targets' });
+  for (const [name, a] of [
+    ['condition', condition],
+    ['weights', weights],
+  ] as const) {
+    if (!a) continue;
+    assertLength(name, a.data, a.shape);
+    if (a.shape[0] !== B)
+      throw new ProbeError(`${name} hold ${a.shape[0]} rows for ${B} clips`, { what: name });
+  }
+  if (B === 0) throw new ProbeError('no training clips', { what: 'clips' });
+  const layers = readLayers(model, head, o.layers);
+
+  const backbone: Params = new Map([...model.params].filter(([, v]) => v.trainable));
+  if (backbone.size === 0)
+    throw new ProbeError('no encoder weight is trainable: call adaptBackbone first', { what: 'model' });
+  const all: Params = new Map([
+    ...[...backbone].map(([n, v]) => [`encoder/${n}`, v] as const),
+    ...[...head.params].map(([n, v]) => [`head/${n}`, v] as const),
+  ]);
+  const rng = toRng(seed);
+  const headOpt = new AdamW(head.params, { lr: o.lr, weightDecay: o.weightDecay });
+  const backboneOpt = new AdamW(backbone, { lr: o.backboneLr ?? o.lr, weightDecay: o.weightDecay }, decays);
+  const warmupSteps = Math.min(o.warmupSteps, o.steps - 1);
+  const headLr = cosineSchedule({ baseLr: o.lr, warmupSteps, totalSteps: o.steps });
+  const backboneLr = cosineSchedule({ baseLr: o.backboneLr ?? o.lr, warmupSteps, totalSteps: o.steps });
+  const losses: number[] = [];
+  const t0 = performance.now();
+  let order = Array.from(rng.permutation(B));
+  let at = 0;
+  try {
+    for (let step = 0; step < o.steps; step++) {
+      const bs = Math.min(o.batchSize, B);
+      if (at + bs > B) {
+        order = Array.from(rng.permutation(B));
+        at = 0;
+      }
+      const idx = order.slice(at, at + bs);
+      at += bs;
+      const batch = rows(clips.data, clips.shape, idx) as unknown as ClipBatch;
+      const y = toTensor(rows(targets.data, targets.shape, idx));
+      const c = condition ? toTensor(rows(condition.data, condition.shape, idx)) : undefined;
+      const w = weights ? toTensor(rows(weights.data, weights.shape, idx)) : undefined;
+      const stepSeed = rng.fork();
+      try {
+        const { loss, grads } = computeGradients(all, () => {
+          const pred = head.forward(encode(model, batch, layers, true, stepSeed), c);
+          const target = o.loss === 'softmax-cross-entropy' ? y : tf.reshape(y, pred.shape);
+          const wt = w && o.loss !== 'softmax-cross-entropy' ? tf.reshape(w, pred.shape) : w;
+          return probeLoss(o.loss, pred, target, wt);
+        });
+        const value = loss.dataSync()[0];
+        loss.dispose();
+        const clipped = clipGlobalNorm(grads, o.clipNorm).grads;
+        const headGrads: Grads = new Map();
+        const backboneGrads: Grads = new Map();
+        for (const [n, g] of clipped) {
+          if (n.startsWith('head/')) headGrads.set(n.slice(5), g);
+          else backboneGrads.set(n.slice(8), g);
+        }
+        headOpt.step(headGrads, headLr(step));
+        if (backboneGrads.size > 0) backboneOpt.step(backboneGrads, backboneLr(step));
+        disposeGrads(clipped);
+        losses.push(value);
+        onStep?.(step, value);
+      } finally {
+        tf.dispose([y, ...(c ? [c] : []), ...(w ? [w] : [])]);
+      }
+    }
+  } finally {
+    headOpt.dispose();
+    backboneOpt.dispose();
+  }
+  return {
+    losses,
+    seconds: (performance.now() - t0) / 1000,
+    trainableParams: paramCount(backbone) + paramCount(head.params),
+  };
+}
+
+/**
+ * Runs the adapted encoder and the head over clips in batches (inference mode).
+ * @param clips `[B, T, H, W, C]` in [0, 1].
+ * @returns `[B, R, O]` float32 outputs (logits for classification heads).
+ */
+export function predictAdapted(
+  model: VitModel,
+  head: ProbeHead,
+  clips: ClipBatch,
+  options: { batchSize?: number; condition?: ArrayWithShape; layers?: readonly number[] } = {},
+): ArrayWithShape {
+  const B = checkClips(model, clips);
+  const layers = readLayers(model, head, options.layers);
+  const bs = options.batchSize ?? 16;
+  const R = head.outputRows;
+  const O = head.config.outputs;
+  const out = new Float32Array(B * R * O);
+  for (let s = 0; s < B; s += bs) {
+    const idx = Array.from({ length: Math.min(bs, B - s) }, (_, k) => s + k);
+    const y = tf.tidy(() => {
+      const batch = rows(clips.data, clips.shape, idx) as unknown as ClipBatch;
+      const c = options.condition
+        ? toTensor(rows(options.condition.data, options.condition.shape, idx))
+        : undefined;
+      return head.forward(encode(model, batch, layers, false), c);
+    });
+    out.set(y.dataSync() as Float32Array, s * R * O);
+    y.dispose();
+  }
+  return { data: out, shape: [B, R, O] };
+}
