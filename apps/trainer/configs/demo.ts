@@ -2,7 +2,7 @@ import type { TrainConfigInput } from '../src/config/schema';
 
 /**
  * The README's main job (`npm start`): a nano MAE pretrained on 256 synth4d scenes rendered on the
- * fly, 8 frames of 64 x 64, tubelets 2 x 8 x 8 (256 tokens, 24 visible), about 3 minutes on 2 cores.
+ * fly, 8 frames of 64 x 64, tubelets 2 x 8 x 8 (256 tokens, 24 visible), about 2 minutes on 2 cores.
  */
 export default {
   recipe: 'mae',

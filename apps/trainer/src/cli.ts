@@ -13,7 +13,7 @@ const USAGE = `usage: vfm-train <${Object.keys(RECIPES).join('|')}> [--config fi
 
 export async function main(argv: readonly string[]): Promise<number> {
   const [recipe, ...rest] = argv;
-  if (!recipe || recipe === '--help' || recipe === '-h') {
+  if (!recipe || argv.includes('--help') || argv.includes('-h')) {
     console.log(USAGE);
     return recipe ? 0 : 2;
   }

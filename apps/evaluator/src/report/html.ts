@@ -47,6 +47,7 @@ export function htmlReport(report: EvalReport): string {
     parts.push(`<h2>${esc(task.name)}</h2>`);
     for (const method of s.adaptations) {
       const rows = rowsOf(report, task.name, method);
+      if (rows.every((r) => r === undefined)) continue; // method not run on this task (taskAdaptations)
       parts.push(`<h3>${esc(method)}</h3>`);
       parts.push(
         table(

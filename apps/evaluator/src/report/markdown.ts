@@ -40,6 +40,7 @@ export function markdownReport(report: EvalReport): string {
     out.push('', `## ${task.name}`, '');
     for (const method of s.adaptations) {
       const rows = rowsOf(report, task.name, method);
+      if (rows.every((r) => r === undefined)) continue; // method not run on this task (taskAdaptations)
       out.push(`### ${method}`, '');
       const metrics = metricNames(report, task.name);
       out.push(
