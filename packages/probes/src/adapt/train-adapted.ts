@@ -23,18 +23,15 @@ import type { VitModel } from '@vfmkit/vit-encoder/tfjs';
 import { z } from 'zod';
 import { ProbeError } from '../errors';
 import type { ProbeHead } from '../heads/probe-head';
-import { type ArrayWithShape, probeLoss } from '../heads/train';
+import { type ArrayWithShape, type HeadTrainingInputs, probeLoss, trainProbeSchema } from '../heads/train';
 
-const trainSchema = z
-  .object({
-    loss: z.enum(['softmax-cross-entropy', 'sigmoid-cross-entropy', 'l2', 'l1']),
+/** {@link trainProbeSchema} with smaller defaults (clips, not cached features) and a backbone learning rate. */
+const trainSchema = trainProbeSchema
+  .extend({
     steps: z.number().int().positive().default(50),
     batchSize: z.number().int().positive().default(8),
-    lr: z.number().positive().default(1e-3),
     backboneLr: z.number().positive().optional(),
-    weightDecay: z.number().nonnegative().default(1e-4),
     warmupSteps: z.number().int().nonnegative().default(5),
-    clipNorm: z.number().positive().default(1),
     layers: z.array(z.number().int().nonnegative()).min(1).optional(),
   })
   .strict();
@@ -43,14 +40,7 @@ const trainSchema = z
  * Options of {@link trainAdapted}: loss (see `ProbeLoss`), steps, batch size, AdamW with a cosine
  * schedule and warmup, global gradient clipping over head and backbone together.
  */
-export type TrainAdaptedOptions = z.input<typeof trainSchema> & {
-  /** `[B, Q, F]` conditioning for heads with `conditionWidth > 0`. */
-  condition?: ArrayWithShape;
-  /** Entry weights (see `ProbeLoss`). */
-  weights?: ArrayWithShape;
-  /** Called after each step. */
-  onStep?: (step: number, loss: number) => void;
-};
+export type TrainAdaptedOptions = z.input<typeof trainSchema> & HeadTrainingInputs;
 
 /** What {@link trainAdapted} did. */
 export interface TrainAdaptedResult {

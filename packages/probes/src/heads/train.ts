@@ -19,7 +19,8 @@ export interface ArrayWithShape<T extends Float32Array | Int32Array = Float32Arr
  */
 export type ProbeLoss = 'softmax-cross-entropy' | 'sigmoid-cross-entropy' | 'l2' | 'l1';
 
-const trainSchema = z
+/** Options every head-training loop shares (`trainProbe`; `trainAdapted` extends it). */
+export const trainProbeSchema = z
   .object({
     loss: z.enum(['softmax-cross-entropy', 'sigmoid-cross-entropy', 'l2', 'l1']),
     steps: z.number().int().positive().default(200),
@@ -31,15 +32,18 @@ const trainSchema = z
   })
   .strict();
 
-/** Options of {@link trainProbe}: loss, steps, batch size, AdamW learning rate with cosine decay. */
-export type TrainProbeOptions = z.input<typeof trainSchema> & {
+/** Inputs a head-training loop takes beside its validated options. */
+export interface HeadTrainingInputs {
   /** `[B, Q, F]` conditioning for heads with `conditionWidth > 0`. */
   condition?: ArrayWithShape;
   /** Entry weights (see {@link ProbeLoss}). */
   weights?: ArrayWithShape;
   /** Called after each step. */
   onStep?: (step: number, loss: number) => void;
-};
+}
+
+/** Options of {@link trainProbe}: loss, steps, batch size, AdamW learning rate with cosine decay. */
+export type TrainProbeOptions = z.input<typeof trainProbeSchema> & HeadTrainingInputs;
 
 /** What {@link trainProbe} did. */
 export interface TrainProbeResult {
@@ -102,7 +106,7 @@ export function trainProbe(
   seed: SeedOrRng,
 ): TrainProbeResult {
   const { condition, weights, onStep, ...rest } = options;
-  const parsed = trainSchema.safeParse(rest);
+  const parsed = trainProbeSchema.safeParse(rest);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new ConfigError(`trainProbe: ${issue.path.join('.')}: ${issue.message}`, {
