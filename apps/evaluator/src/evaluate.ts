@@ -13,6 +13,7 @@ import {
 } from '@vfmkit/videoglue-score';
 import { vitForwardFlops } from '@vfmkit/vit-encoder';
 import { VideoEncoder } from '@vfmkit/vit-encoder/onnx';
+import { AdaptedRunner } from './adapted';
 import { type LoadedEncoder, randomBaseline, resolveEncoder } from './encoders';
 import { extractFeatures } from './features';
 import { ADAPTATIONS, type Adaptation, type EvaluateOptions, parseEvaluateOptions } from './options';
@@ -76,6 +77,8 @@ export interface EvalReport {
     /** What C_i is: the mean over tasks of the head's trainable parameters for method i. */
     costBasis: string;
     models: Record<string, ModelReport>;
+    /** Encoders without a VGS and why (a method of the suite has no score for them, e.g. `adapter` on an ONNX-only encoder). */
+    unscored: Record<string, string>;
   };
   files: { markdown: string; json: string; html: string };
 }
@@ -138,6 +141,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
   const embedSeconds = new Array<number>(loaded.length).fill(0);
   const results: ResultEntry[] = [];
   const samplesBySize = new Map<string, { train: Synth4dSample[]; test: Synth4dSample[] }>();
+  const adapted = new AdaptedRunner();
   try {
     for (const taskName of c.taskList) {
       const task = synth4dTaskHead(taskName);
@@ -174,6 +178,26 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
         for (const method of methods) {
           const kind: ReadoutKind = ADAPTATIONS[method];
           const base = { task: task.name, method, encoder: l.name };
+          if (method === 'adapter' || method === 'e2e') {
+            const { steps, batchSize, lr, seed } = c;
+            const row = await adapted.run({
+              ...base,
+              method,
+              task,
+              source: l.source,
+              geometry,
+              ...data,
+              steps,
+              batchSize,
+              lr,
+              seed,
+            });
+            log(
+              `${task.name} ${method} ${l.name}: ${row.metrics ? `${row.metrics[0].name} ${row.metrics[0].value.toFixed(3)}` : row.note}`,
+            );
+            results.push(row);
+            continue;
+          }
           if (kind === 'linear' && (taskName === 'tracking' || taskName === 'boxes')) {
             results.push({
               ...base,
@@ -259,6 +283,11 @@ const METHOD_LABELS: Record<Adaptation, { label: string; description: string }> 
   },
   mlap: BUILTIN_METHODS.find((m) => m.id === 'mlap') ?? { label: 'MLAP', description: 'multi-layer pooler' },
   linear: { label: 'Linear', description: 'layer norm + linear readout of frozen features' },
+  adapter: BUILTIN_METHODS.find((m) => m.id === 'adapter') ?? {
+    label: 'Adapter',
+    description: 'LoRA (rank 8, qkv) in the backbone + attentive pooler',
+  },
+  e2e: BUILTIN_METHODS.find((m) => m.id === 'e2e') ?? { label: 'E2E', description: 'end-to-end finetuning' },
 };
 
 /**
@@ -283,10 +312,16 @@ function scoreVgs(
     })),
   });
   const models: Record<string, ModelReport> = {};
-  if (scored.length === 0) return { suite, costBasis: 'no method produced a score', models };
+  const unscored: Record<string, string> = {};
+  if (scored.length === 0) return { suite, costBasis: 'no method produced a score', models, unscored };
   methods = scored;
   for (const e of encoders) {
     const mine = results.filter((r) => r.encoder === e.name);
+    const missing = methods.filter((m) => !mine.some((r) => r.method === m && r.score !== null));
+    if (missing.length > 0) {
+      unscored[e.name] = `no score for method${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`;
+      continue;
+    }
     const scores: Record<string, Record<string, number | null>> = {};
     const costs: Record<string, number> = {};
     for (const m of methods) {
@@ -297,5 +332,5 @@ function scoreVgs(
     }
     models[e.name] = scoreModel(scores, costs, { suite, model: e.name });
   }
-  return { suite, costBasis: "mean trainable parameters of the method's heads over tasks", models };
+  return { suite, costBasis: "mean trainable parameters of the method's heads over tasks", models, unscored };
 }

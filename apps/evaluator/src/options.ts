@@ -11,15 +11,25 @@ export const SUITES = {
 export type SuiteName = keyof typeof SUITES;
 
 /**
- * Adaptation methods over a frozen encoder and the readout each uses: `frozen` = attentive pooler
+ * Adaptation methods and the readout each uses: `frozen` = attentive pooler over frozen features
  * (VideoGLUE's frozen backbone + pooler head, 4DS's readout), `mlap` = multi-layer attention pooler over
- * the last (up to 4) exposed layers, `linear` = layer norm + linear.
+ * the last (up to 4) exposed layers, `linear` = layer norm + linear; `adapter` = LoRA (rank 8 on qkv)
+ * inside the backbone + attentive pooler, `e2e` = end-to-end finetuning + attentive pooler. `adapter`
+ * and `e2e` train the backbone in tfjs and need the encoder as a safetensors checkpoint.
  */
-export const ADAPTATIONS = { frozen: 'attentive', mlap: 'mlap', linear: 'linear' } as const;
+export const ADAPTATIONS = {
+  frozen: 'attentive',
+  mlap: 'mlap',
+  linear: 'linear',
+  adapter: 'attentive',
+  e2e: 'attentive',
+} as const;
 export type Adaptation = keyof typeof ADAPTATIONS;
 
-/** Methods VideoGLUE defines that need a trainable tfjs backbone; vfm-eval reads frozen features only. */
-const BACKBONE_METHODS = ['adapter', 'e2e'];
+/** Methods that train inside the backbone (tfjs), not over frozen ONNX features. */
+export const BACKBONE_METHODS: readonly Adaptation[] = ['adapter', 'e2e'];
+
+const adaptationSchema = z.enum(['frozen', 'mlap', 'linear', 'adapter', 'e2e']);
 
 const encoderSchema = z.object({ name: z.string().min(1), path: z.string().min(1) }).strict();
 
@@ -30,15 +40,12 @@ const optionsSchema = z
     suite: z.enum(['4d', 'videoglue', 'all']).default('4d'),
     /** A subset of the suite's tasks (default: all of them). */
     tasks: z.array(z.string()).optional(),
-    adaptations: z
-      .array(z.enum(['frozen', 'mlap', 'linear']))
-      .min(1)
-      .default(['frozen']),
+    adaptations: z.array(adaptationSchema).min(1).default(['frozen']),
     /**
      * Per-task method lists that replace `adaptations` for those tasks (e.g. `{ depth: ['linear'] }` to
      * skip the per-token attentive readout, which is slow on depth). Each must be a subset of `adaptations`.
      */
-    taskAdaptations: z.record(z.string(), z.array(z.enum(['frozen', 'mlap', 'linear'])).min(1)).optional(),
+    taskAdaptations: z.record(z.string(), z.array(adaptationSchema).min(1)).optional(),
     /** Output folder for `report.md`, `report.json`, `report.html` (and the feature cache). */
     out: z.string().min(1),
     /** Feature cache folder (default `<out>/features`). */
@@ -73,12 +80,6 @@ export type EvaluateOptions = z.input<typeof optionsSchema> & {
  */
 export function parseEvaluateOptions(input: EvaluateOptions): EvaluateConfig & { taskList: string[] } {
   const { log: _log, ...rest } = input;
-  for (const a of rest.adaptations ?? [])
-    if (BACKBONE_METHODS.includes(a as string))
-      throw new EvaluatorError(
-        `adaptation "${a}" trains the backbone (tfjs) and is not run by vfm-eval, which reads frozen ONNX features; use frozen, mlap or linear`,
-        { what: 'adaptations', value: a },
-      );
   const parsed = optionsSchema.safeParse(rest);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -83,6 +83,7 @@ export function markdownReport(report: EvalReport): string {
       ]),
     ),
     '',
+    ...Object.entries(report.vgs.unscored ?? {}).map(([name, why]) => `No VGS for ${name}: ${why}.\n`),
   );
   return `${out.join('\n')}\n`;
 }
