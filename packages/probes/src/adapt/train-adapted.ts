@@ -1,12 +1,4 @@
-import {
-  assertLength,
-  assertShape,
-  type ClipBatch,
-  ConfigError,
-  type SeedOrRng,
-  sizeOf,
-  toRng,
-} from '@vfmkit/core';
+import { assertLength, assertShape, type ClipBatch, type SeedOrRng, toRng } from '@vfmkit/core';
 import {
   AdamW,
   clipGlobalNorm,
@@ -23,7 +15,14 @@ import type { VitModel } from '@vfmkit/vit-encoder/tfjs';
 import { z } from 'zod';
 import { ProbeError } from '../errors';
 import type { ProbeHead } from '../heads/probe-head';
-import { type ArrayWithShape, type HeadTrainingInputs, probeLoss, trainProbeSchema } from '../heads/train';
+import { type ArrayWithShape, batchLoss, type HeadTrainingInputs, trainProbeSchema } from '../heads/train';
+import {
+  checkTrainingRows,
+  minibatches,
+  parseTrainingOptions,
+  rowsTensor,
+  selectRows,
+} from '../internal/head-training';
 
 /** {@link trainProbeSchema} with smaller defaults (clips, not cached features) and a backbone learning rate. */
 const trainSchema = trainProbeSchema
@@ -87,24 +86,6 @@ function encode(
   return layers.length > 0 ? tf.stack(out.intermediates, 1) : out.tokens;
 }
 
-function rows<T extends Float32Array | Int32Array>(
-  data: T,
-  shape: readonly number[],
-  idx: readonly number[],
-): { data: T; shape: number[] } {
-  const per = sizeOf(shape.slice(1));
-  const out = (
-    data instanceof Int32Array ? new Int32Array(idx.length * per) : new Float32Array(idx.length * per)
-  ) as T;
-  idx.forEach((i, k) => {
-    out.set(data.subarray(i * per, (i + 1) * per), k * per);
-  });
-  return { data: out, shape: [idx.length, ...shape.slice(1)] };
-}
-
-const toTensor = (a: { data: Float32Array | Int32Array; shape: number[] }) =>
-  tf.tensor(a.data, a.shape, a.data instanceof Int32Array ? 'int32' : 'float32');
-
 function checkClips(model: VitModel, clips: ClipBatch): number {
   assertShape('clips', clips.shape, [null, null, null, null, model.config.channels]);
   assertLength('clips', clips.data, clips.shape);
@@ -132,29 +113,9 @@ export function trainAdapted(
   seed: SeedOrRng,
 ): TrainAdaptedResult {
   const { condition, weights, onStep, ...rest } = options;
-  const parsed = trainSchema.safeParse(rest);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ConfigError(`trainAdapted: ${issue.path.join('.')}: ${issue.message}`, {
-      key: issue.path.join('.'),
-    });
-  }
-  const o = parsed.data;
+  const o = parseTrainingOptions('trainAdapted', trainSchema, rest);
   const B = checkClips(model, clips);
-  assertLength('targets', targets.data, targets.shape);
-  if (targets.shape[0] !== B)
-    throw new ProbeError(`targets hold ${targets.shape[0]} rows for ${B} clips`, { what: 'targets' });
-  if (o.loss === 'softmax-cross-entropy' && !(targets.data instanceof Int32Array))
-    throw new ProbeError('softmax-cross-entropy needs int32 class ids as targets', { what: 'targets' });
-  for (const [name, a] of [
-    ['condition', condition],
-    ['weights', weights],
-  ] as const) {
-    if (!a) continue;
-    assertLength(name, a.data, a.shape);
-    if (a.shape[0] !== B)
-      throw new ProbeError(`${name} hold ${a.shape[0]} rows for ${B} clips`, { what: name });
-  }
+  checkTrainingRows(B, 'clips', o.loss, { targets, condition, weights });
   if (B === 0) throw new ProbeError('no training clips', { what: 'clips' });
   const layers = readLayers(model, head, o.layers);
 
@@ -173,29 +134,19 @@ export function trainAdapted(
   const backboneLr = cosineSchedule({ baseLr: o.backboneLr ?? o.lr, warmupSteps, totalSteps: o.steps });
   const losses: number[] = [];
   const t0 = performance.now();
-  let order = Array.from(rng.permutation(B));
-  let at = 0;
+  const next = minibatches(rng, B, o.batchSize);
   try {
     for (let step = 0; step < o.steps; step++) {
-      const bs = Math.min(o.batchSize, B);
-      if (at + bs > B) {
-        order = Array.from(rng.permutation(B));
-        at = 0;
-      }
-      const idx = order.slice(at, at + bs);
-      at += bs;
-      const batch = rows(clips.data, clips.shape, idx) as unknown as ClipBatch;
-      const y = toTensor(rows(targets.data, targets.shape, idx));
-      const c = condition ? toTensor(rows(condition.data, condition.shape, idx)) : undefined;
-      const w = weights ? toTensor(rows(weights.data, weights.shape, idx)) : undefined;
+      const idx = next();
+      const batch = selectRows(clips.data, clips.shape, idx) as unknown as ClipBatch;
+      const y = rowsTensor(targets, idx);
+      const c = condition ? rowsTensor(condition, idx) : undefined;
+      const w = weights ? rowsTensor(weights, idx) : undefined;
       const stepSeed = rng.fork();
       try {
-        const { loss, grads } = computeGradients(all, () => {
-          const pred = head.forward(encode(model, batch, layers, true, stepSeed), c);
-          const target = o.loss === 'softmax-cross-entropy' ? y : tf.reshape(y, pred.shape);
-          const wt = w && o.loss !== 'softmax-cross-entropy' ? tf.reshape(w, pred.shape) : w;
-          return probeLoss(o.loss, pred, target, wt);
-        });
+        const { loss, grads } = computeGradients(all, () =>
+          batchLoss(o.loss, head.forward(encode(model, batch, layers, true, stepSeed), c), y, w),
+        );
         const value = loss.dataSync()[0];
         loss.dispose();
         const clipped = clipGlobalNorm(grads, o.clipNorm).grads;
@@ -245,10 +196,8 @@ export function predictAdapted(
   for (let s = 0; s < B; s += bs) {
     const idx = Array.from({ length: Math.min(bs, B - s) }, (_, k) => s + k);
     const y = tf.tidy(() => {
-      const batch = rows(clips.data, clips.shape, idx) as unknown as ClipBatch;
-      const c = options.condition
-        ? toTensor(rows(options.condition.data, options.condition.shape, idx))
-        : undefined;
+      const batch = selectRows(clips.data, clips.shape, idx) as unknown as ClipBatch;
+      const c = options.condition ? rowsTensor(options.condition, idx) : undefined;
       return head.forward(encode(model, batch, layers, false), c);
     });
     out.set(y.dataSync() as Float32Array, s * R * O);

@@ -1,7 +1,8 @@
-import { assertLength, ConfigError, type SeedOrRng, sizeOf, toRng } from '@vfmkit/core';
+import { assertLength, type SeedOrRng, toRng } from '@vfmkit/core';
 import { AdamW, applyUpdate, computeGradients, cosineSchedule, tf } from '@vfmkit/nn';
 import { z } from 'zod';
 import { ProbeError } from '../errors';
+import { checkTrainingRows, minibatches, parseTrainingOptions, rowsTensor } from '../internal/head-training';
 import type { ProbeHead } from './probe-head';
 
 /** A flat float32 array with its shape (row-major). */
@@ -52,20 +53,6 @@ export interface TrainProbeResult {
   seconds: number;
 }
 
-function rowsOf(
-  data: Float32Array | Int32Array,
-  shape: readonly number[],
-  idx: readonly number[],
-): tf.Tensor {
-  const per = sizeOf(shape.slice(1));
-  const out =
-    data instanceof Int32Array ? new Int32Array(idx.length * per) : new Float32Array(idx.length * per);
-  idx.forEach((i, k) => {
-    out.set(data.subarray(i * per, (i + 1) * per), k * per);
-  });
-  return tf.tensor(out, [idx.length, ...shape.slice(1)], data instanceof Int32Array ? 'int32' : 'float32');
-}
-
 /** The loss of a batch; `pred` `[B, R, O]`. */
 export function probeLoss(
   kind: ProbeLoss,
@@ -92,6 +79,20 @@ export function probeLoss(
 }
 
 /**
+ * {@link probeLoss} of head outputs `pred` `[B, R, O]` against a minibatch's targets `y` (class ids
+ * `[B, R]`, or values reshaped to `pred`'s shape) with optional entry weights `w`.
+ */
+export function batchLoss(loss: ProbeLoss, pred: tf.Tensor, y: tf.Tensor, w?: tf.Tensor): tf.Scalar {
+  const softmax = loss === 'softmax-cross-entropy';
+  return probeLoss(
+    loss,
+    pred,
+    softmax ? y : tf.reshape(y, pred.shape),
+    w && !softmax ? tf.reshape(w, pred.shape) : w,
+  );
+}
+
+/**
  * Trains a probe head on cached features with AdamW (cosine schedule with warmup, gradient clipping),
  * sampling minibatches without replacement each epoch (seeded).
  *
@@ -106,21 +107,10 @@ export function trainProbe(
   seed: SeedOrRng,
 ): TrainProbeResult {
   const { condition, weights, onStep, ...rest } = options;
-  const parsed = trainProbeSchema.safeParse(rest);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ConfigError(`trainProbe: ${issue.path.join('.')}: ${issue.message}`, {
-      key: issue.path.join('.'),
-    });
-  }
-  const o = parsed.data;
+  const o = parseTrainingOptions('trainProbe', trainProbeSchema, rest);
   const B = features.shape[0];
   assertLength('features', features.data, features.shape);
-  assertLength('targets', targets.data, targets.shape);
-  if (targets.shape[0] !== B)
-    throw new ProbeError(`targets hold ${targets.shape[0]} rows for ${B} feature rows`, { what: 'targets' });
-  if (o.loss === 'softmax-cross-entropy' && !(targets.data instanceof Int32Array))
-    throw new ProbeError('softmax-cross-entropy needs int32 class ids as targets', { what: 'targets' });
+  checkTrainingRows(B, 'feature rows', o.loss, { targets, condition, weights });
   if (B === 0) throw new ProbeError('no training rows', { what: 'features' });
   const rng = toRng(seed);
   const opt = new AdamW(head.params, { lr: o.lr, weightDecay: o.weightDecay });
@@ -131,28 +121,18 @@ export function trainProbe(
   });
   const losses: number[] = [];
   const t0 = performance.now();
-  let order = Array.from(rng.permutation(B));
-  let at = 0;
+  const next = minibatches(rng, B, o.batchSize);
   try {
     for (let step = 0; step < o.steps; step++) {
-      const bs = Math.min(o.batchSize, B);
-      if (at + bs > B) {
-        order = Array.from(rng.permutation(B));
-        at = 0;
-      }
-      const idx = order.slice(at, at + bs);
-      at += bs;
-      const x = rowsOf(features.data, features.shape, idx);
-      const y = rowsOf(targets.data, targets.shape, idx);
-      const c = condition ? rowsOf(condition.data, condition.shape, idx) : undefined;
-      const w = weights ? rowsOf(weights.data, weights.shape, idx) : undefined;
+      const idx = next();
+      const x = rowsTensor(features, idx);
+      const y = rowsTensor(targets, idx);
+      const c = condition ? rowsTensor(condition, idx) : undefined;
+      const w = weights ? rowsTensor(weights, idx) : undefined;
       try {
-        const { loss, grads } = computeGradients(head.params, () => {
-          const pred = head.forward(x, c);
-          const target = o.loss === 'softmax-cross-entropy' ? y : tf.reshape(y, pred.shape);
-          const wt = w && o.loss !== 'softmax-cross-entropy' ? tf.reshape(w, pred.shape) : w;
-          return probeLoss(o.loss, pred, target, wt);
-        });
+        const { loss, grads } = computeGradients(head.params, () =>
+          batchLoss(o.loss, head.forward(x, c), y, w),
+        );
         const value = loss.dataSync()[0];
         loss.dispose();
         applyUpdate(opt, grads, { lr: schedule(step), clipNorm: o.clipNorm });
@@ -187,8 +167,8 @@ export function predictProbe(
   for (let s = 0; s < B; s += bs) {
     const idx = Array.from({ length: Math.min(bs, B - s) }, (_, k) => s + k);
     const y = tf.tidy(() => {
-      const x = rowsOf(features.data, features.shape, idx);
-      const c = options.condition ? rowsOf(options.condition.data, options.condition.shape, idx) : undefined;
+      const x = rowsTensor(features, idx);
+      const c = options.condition ? rowsTensor(options.condition, idx) : undefined;
       return head.forward(x, c);
     });
     out.set(y.dataSync() as Float32Array, s * R * O);
