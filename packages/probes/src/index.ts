@@ -88,7 +88,7 @@ export {
   temporalLocalizationMap,
   temporalNms,
 } from './metrics/temporal-localization';
-export { type ActionMetrics, type ActionPredictions, actionLabelsOf, actionsTask } from './tasks/actions';
+export { actionsTask } from './tasks/actions';
 export { type BoxPredictions, boxTrackingTask } from './tasks/box-tracking';
 export {
   cameraPoseTask,
@@ -96,15 +96,40 @@ export {
   type PoseTaskMetrics,
   relativePoses,
 } from './tasks/camera-pose';
+export {
+  type ClassificationTaskMetrics,
+  type ClassificationTaskSpec,
+  type ClassPredictions,
+  classificationTask,
+} from './tasks/classification';
 export { type DepthTaskMetrics, depthTask, type TokenDepth, tokenDepth } from './tasks/depth';
 export { type FitTaskOptions, type FitTaskResult, fitTask, type TaskSplit } from './tasks/fit-task';
 export { pointTrackingTask, type TrackPredictions } from './tasks/point-tracking';
 export { SYNTH4D_TASK_HEADS, synth4dTaskHead } from './tasks/registry';
 export {
+  type ActorActionPredictions,
+  type KeyframeBox,
+  type SpatiotemporalSpec,
+  spatiotemporalLocalizationTask,
+  spatiotemporalTask,
+} from './tasks/spatiotemporal-localization';
+export {
+  ALL_READOUTS,
+  checkReadout,
+  POOLER_READOUTS,
   poolerHeads,
   type ReadoutKind,
+  type ReadoutTask,
   type Synth4dTask,
   type TaskGeometry,
   type TaskMetric,
   type TaskTargets,
 } from './tasks/task';
+export {
+  type FrameSegment,
+  type TemporalLocalizationSpec,
+  type TemporalPredictions,
+  type TemporalTaskMetrics,
+  temporalLocalizationTask,
+  temporalTask,
+} from './tasks/temporal-localization';

@@ -83,7 +83,7 @@ describe('FeatureCache', () => {
     expect(() => cache.folder({ encoderHash: '../etc', dataKey: 'x' })).toThrow(FeatureCacheError);
     const bad = { encoderHash: '4444444444444444', dataKey: 'x' };
     await expect(
-      cache.getOrCompute(bad, 4, 2, (s, n) => ({ f: { data: new Float32Array(3), shape: [n, 2] } })),
+      cache.getOrCompute(bad, 4, 2, (_s, n) => ({ f: { data: new Float32Array(3), shape: [n, 2] } })),
     ).rejects.toThrow(FeatureCacheError);
   });
 });

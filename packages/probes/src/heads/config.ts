@@ -5,8 +5,9 @@ const posInt = z.number().int().positive();
 
 /**
  * The zod schema of {@link ProbeHeadConfig}. Kinds (VideoGLUE Sec. 3.2, 4DS readout):
- * - `linear`: feature layer norm, then a linear layer on the mean token (`pool: 'mean'`) or on every
- *   token (`pool: 'none'`, a dense per-token readout);
+ * - `linear`: feature layer norm, then a linear layer on the mean token (`pool: 'mean'`), on every
+ *   token (`pool: 'none'`, a dense per-token readout) or on the mean token of each time step
+ *   (`pool: 'time'`, tokens t-major in `timeSteps` equal groups: a per-time readout);
  * - `attentive`: an attentive pooler: feature layer norm, (optional learned positional encoding),
  *   learned queries, multi-head cross-attention, residual MLP, linear output per query;
  * - `mlap`: a multi-layer attention pooler over the last `layers` encoder layers: stage i attends over
@@ -23,8 +24,13 @@ export const probeHeadConfigSchema = z
     outputs: posInt,
     /** Learned queries Q (attentive and mlap); one output row per query. */
     queries: posInt.default(1),
-    /** `linear` only: `mean` pools tokens into one row, `none` reads every token out (Q = N). */
-    pool: z.enum(['mean', 'none']).default('mean'),
+    /**
+     * `linear` only: `mean` pools tokens into one row, `none` reads every token out (R = N), `time`
+     * pools the tokens of each of `timeSteps` time steps (R = timeSteps).
+     */
+    pool: z.enum(['mean', 'none', 'time']).default('mean'),
+    /** Time steps of the token grid (its `t`), for `pool: 'time'`; must divide `tokens`. */
+    timeSteps: posInt.default(1),
     /** Attention heads of the pooler (must divide `inputWidth`). */
     heads: posInt.default(4),
     /** MLP hidden size = `mlpRatio * inputWidth`. */
@@ -62,5 +68,10 @@ export function parseProbeHeadConfig(input: ProbeHeadConfigInput): ProbeHeadConf
     throw new ConfigError(`probe head config: heads (${c.heads}) must divide inputWidth (${c.inputWidth})`, {
       key: 'heads',
     });
+  if (c.kind === 'linear' && c.pool === 'time' && c.tokens % c.timeSteps !== 0)
+    throw new ConfigError(
+      `probe head config: timeSteps (${c.timeSteps}) must divide tokens (${c.tokens}) for pool 'time'`,
+      { key: 'timeSteps' },
+    );
   return c;
 }

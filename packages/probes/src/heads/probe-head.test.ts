@@ -88,6 +88,45 @@ describe('ProbeHead', () => {
     head.dispose();
   });
 
+  it("linear pool 'time' reads out the mean layer-normed token of each time step (float64 re-computation)", () => {
+    const [B, Tt, S, D, O] = [2, 3, 4, 8, 5];
+    const rng = new Rng(7);
+    const x = Float32Array.from({ length: B * Tt * S * D }, () => rng.normal() * 2 + 0.5);
+    const head = ProbeHead.create(
+      { kind: 'linear', pool: 'time', timeSteps: Tt, inputWidth: D, tokens: Tt * S, outputs: O },
+      3,
+    );
+    expect(head.outputRows).toBe(Tt);
+    const y = predictProbe(head, { data: x, shape: [B, Tt * S, D] });
+    expect(y.shape).toEqual([B, Tt, O]);
+    const w = (head.params.get('head.weight') as tf.Tensor).dataSync(); // [O, D]
+    const bias = (head.params.get('head.bias') as tf.Tensor).dataSync();
+    for (let b = 0; b < B; b++)
+      for (let t = 0; t < Tt; t++) {
+        const pooled = new Float64Array(D);
+        for (let s = 0; s < S; s++) {
+          const at = ((b * Tt + t) * S + s) * D;
+          let mean = 0;
+          for (let d = 0; d < D; d++) mean += x[at + d] / D;
+          let v = 0;
+          for (let d = 0; d < D; d++) v += (x[at + d] - mean) ** 2 / D;
+          for (let d = 0; d < D; d++) pooled[d] += (x[at + d] - mean) / Math.sqrt(v + 1e-6) / S;
+        }
+        for (let o = 0; o < O; o++) {
+          let want = bias[o];
+          for (let d = 0; d < D; d++) want += w[o * D + d] * pooled[d];
+          expect(y.data[(b * Tt + t) * O + o]).toBeCloseTo(want, 4);
+        }
+      }
+    expect(() =>
+      ProbeHead.create(
+        { kind: 'linear', pool: 'time', timeSteps: 5, inputWidth: D, tokens: 12, outputs: O },
+        0,
+      ),
+    ).toThrow(/timeSteps/);
+    head.dispose();
+  });
+
   for (const kind of ['linear', 'attentive', 'mlap'] as const) {
     it(`${kind} head learns a 4-class token task above chance, without leaking tensors`, () => {
       const [N, D] = [8, 16];

@@ -65,10 +65,13 @@ export class ProbeHead {
     return new ProbeHead(c, params);
   }
 
-  /** Output rows per clip: Q for pooled heads, N for a per-token linear head, 1 for a mean-pooled one. */
+  /**
+   * Output rows per clip: Q for pooled heads; for a linear head N (per token), `timeSteps` (per time
+   * step) or 1 (mean-pooled).
+   */
   get outputRows(): number {
     const c = this.config;
-    if (c.kind === 'linear') return c.pool === 'none' ? c.tokens : 1;
+    if (c.kind === 'linear') return c.pool === 'none' ? c.tokens : c.pool === 'time' ? c.timeSteps : 1;
     return c.queries;
   }
 
@@ -100,6 +103,7 @@ export class ProbeHead {
       if (c.kind === 'linear') {
         let x = withPos(layerNorm(this.params, 'norm', features));
         if (c.pool === 'mean') x = tf.mean(x, 1, true);
+        if (c.pool === 'time') x = tf.mean(tf.reshape(x, [B, c.timeSteps, -1, c.inputWidth]), 2);
         return dense(this.params, 'head', x);
       }
       const layers = c.kind === 'mlap' ? tf.unstack(features, 1) : [features];
@@ -138,7 +142,7 @@ export class ProbeHead {
     let params: number;
     let macs: number;
     if (c.kind === 'linear') {
-      const rows = c.pool === 'none' ? c.tokens : 1;
+      const rows = this.outputRows;
       params = 2 * D + D * c.outputs + c.outputs;
       macs = rows * D * c.outputs;
     } else {

@@ -3,7 +3,7 @@ import { ProbeError } from '../errors';
 import type { ArrayWithShape } from '../heads/train';
 import { fourierFeatures, fourierWidth } from '../internal/fourier';
 import { type BoxTrackingMetrics, boxTrackingMetrics } from '../metrics/box-tracking';
-import { poolerConfig, type Synth4dTask } from './task';
+import { checkReadout, POOLER_READOUTS, poolerConfig, type Synth4dTask } from './task';
 
 /** Predicted boxes per object slot: `[B, S, T, 4]` (x0, y0, x1, y1) px; frame 0 holds the given box. */
 export interface BoxPredictions {
@@ -44,13 +44,11 @@ export const boxTrackingTask: Synth4dTask<BoxPredictions, BoxTrackingMetrics> = 
   name: 'synth4d/boxes',
   task: 'boxes',
   loss: 'l1',
+  readouts: POOLER_READOUTS,
   headline: 'meanIou',
   scoreName: 'mean IoU x 100',
   headConfig(kind, geometry, samples) {
-    if (kind === 'linear')
-      throw new ProbeError('box tracking needs a box-conditioned pooler (attentive or mlap), not linear', {
-        what: 'kind',
-      });
+    checkReadout(boxTrackingTask, kind);
     return {
       ...poolerConfig(kind, geometry),
       queries: slotsOf(samples),

@@ -1,7 +1,7 @@
 import type { Synth4dSample } from '@vfmkit/synth4d';
 import type { ArrayWithShape } from '../heads/train';
 import { type CameraPoseMetrics, cameraPoseMetrics } from '../metrics/camera-pose';
-import { poolerConfig, type Synth4dTask } from './task';
+import { ALL_READOUTS, poolerConfig, type Synth4dTask } from './task';
 
 /** Predicted camera-to-world poses relative to frame 0: `[B, T, 4, 4]` row-major (frame 0 = identity). */
 export interface PosePredictions {
@@ -86,6 +86,7 @@ function rotationFrom6d(a: ArrayLike<number>, b: ArrayLike<number>): number[] {
  */
 export const cameraPoseTask: Synth4dTask<PosePredictions, PoseTaskMetrics> = {
   name: 'synth4d/pose',
+  readouts: ALL_READOUTS,
   task: 'pose',
   loss: 'l2',
   headline: 'auc30',

@@ -1,7 +1,7 @@
 import type { Synth4dSample } from '@vfmkit/synth4d';
 import type { ArrayWithShape } from '../heads/train';
 import { type DepthMetrics, depthMetrics } from '../metrics/depth';
-import { poolerConfig, type Synth4dTask, type TaskGeometry } from './task';
+import { ALL_READOUTS, poolerConfig, type Synth4dTask, type TaskGeometry } from './task';
 
 /** Depth at token resolution: `[B, t, h, w]` maps, with the cells that had ground truth. */
 export interface TokenDepth {
@@ -63,6 +63,7 @@ export function tokenDepth(samples: readonly Synth4dSample[], geometry: TaskGeom
  */
 export const depthTask: Synth4dTask<TokenDepth, DepthTaskMetrics> = {
   name: 'synth4d/depth',
+  readouts: ALL_READOUTS,
   task: 'depth',
   loss: 'l1',
   headline: 'absRel (median-aligned)',

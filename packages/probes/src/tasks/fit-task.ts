@@ -2,13 +2,13 @@ import { ConfigError, type SeedOrRng, toRng } from '@vfmkit/core';
 import type { Synth4dSample } from '@vfmkit/synth4d';
 import { type ProbeCost, ProbeHead } from '../heads/probe-head';
 import { type ArrayWithShape, predictProbe, trainProbe } from '../heads/train';
-import type { ReadoutKind, Synth4dTask, TaskGeometry, TaskMetric } from './task';
+import { checkReadout, type ReadoutKind, type ReadoutTask, type TaskGeometry, type TaskMetric } from './task';
 
-/** Features of a set of clips with their synth4d samples (ground truth). */
-export interface TaskSplit {
+/** Features of a set of clips with the clips' ground truth (synth4d samples by default). */
+export interface TaskSplit<S = Synth4dSample> {
   /** `[B, N, D]` (`[B, L, N, D]` for `mlap`). */
   readonly features: ArrayWithShape;
-  readonly samples: readonly Synth4dSample[];
+  readonly samples: readonly S[];
 }
 
 /** Options of {@link fitTask}. */
@@ -40,13 +40,14 @@ export interface FitTaskResult<M = unknown> {
 /**
  * Trains a task head on `train` features and scores it on `test`: targets from the ground truth, a
  * seeded head of `options.kind`, {@link trainProbe}, {@link predictProbe}, then the task's metrics.
- * @throws ConfigError when the splits are empty; ProbeError / ShapeError from the head.
+ * @throws ConfigError when the splits are empty; ProbeError for a readout the task does not take, and
+ *   ProbeError / ShapeError from the head.
  */
-export function fitTask<P, M>(
-  task: Synth4dTask<P, M>,
+export function fitTask<S, P, M>(
+  task: ReadoutTask<S, P, M>,
   geometry: TaskGeometry,
-  train: TaskSplit,
-  test: TaskSplit,
+  train: TaskSplit<S>,
+  test: TaskSplit<S>,
   options: FitTaskOptions,
   seed: SeedOrRng,
 ): FitTaskResult<M> {
@@ -54,6 +55,7 @@ export function fitTask<P, M>(
     throw new ConfigError(`fitTask(${task.name}): train and test need at least one clip each`, {
       key: 'samples',
     });
+  checkReadout(task, options.kind);
   const rng = toRng(seed);
   const head = ProbeHead.create(task.headConfig(options.kind, geometry, train.samples), rng.fork());
   try {

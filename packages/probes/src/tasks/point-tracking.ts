@@ -3,7 +3,7 @@ import { ProbeError } from '../errors';
 import type { ArrayWithShape } from '../heads/train';
 import { fourierFeatures, fourierWidth } from '../internal/fourier';
 import { scaleToTapVid, type TapVidMetrics, tapVidMetrics } from '../metrics/point-tracking';
-import { poolerConfig, type Synth4dTask } from './task';
+import { checkReadout, POOLER_READOUTS, poolerConfig, type Synth4dTask } from './task';
 
 /** Predicted tracks of every query of every clip. */
 export interface TrackPredictions {
@@ -37,19 +37,13 @@ export const pointTrackingTask: Synth4dTask<TrackPredictions, TapVidMetrics> = {
   name: 'synth4d/tracking',
   task: 'tracking',
   loss: 'l1',
+  readouts: POOLER_READOUTS,
   headline: 'averageJaccard',
   scoreName: 'AJ x 100',
   headConfig(kind, geometry, samples) {
-    const base = poolerConfig(kind, geometry);
-    if (kind === 'linear')
-      throw new ProbeError(
-        'point tracking needs a query-conditioned pooler (attentive or mlap), not linear',
-        {
-          what: 'kind',
-        },
-      );
+    checkReadout(pointTrackingTask, kind);
     return {
-      ...base,
+      ...poolerConfig(kind, geometry),
       queries: queriesOf(samples),
       outputs: geometry.frames * 3,
       positional: true,

@@ -4,7 +4,9 @@ import { boxTrackingTask } from './box-tracking';
 import { cameraPoseTask } from './camera-pose';
 import { depthTask } from './depth';
 import { pointTrackingTask } from './point-tracking';
+import { spatiotemporalTask } from './spatiotemporal-localization';
 import type { Synth4dTask } from './task';
+import { temporalTask } from './temporal-localization';
 
 /** The task heads by short name (the synth4d preset of each is `synth4d/<name>`). */
 export const SYNTH4D_TASK_HEADS: Readonly<Record<string, Synth4dTask<unknown, unknown>>> = Object.freeze({
@@ -13,6 +15,8 @@ export const SYNTH4D_TASK_HEADS: Readonly<Record<string, Synth4dTask<unknown, un
   tracking: pointTrackingTask as Synth4dTask<unknown, unknown>,
   boxes: boxTrackingTask as Synth4dTask<unknown, unknown>,
   pose: cameraPoseTask as Synth4dTask<unknown, unknown>,
+  temporal: temporalTask as Synth4dTask<unknown, unknown>,
+  spatiotemporal: spatiotemporalTask as Synth4dTask<unknown, unknown>,
 });
 
 /**

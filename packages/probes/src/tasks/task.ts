@@ -1,5 +1,6 @@
 import type { TokenGrid } from '@vfmkit/core';
 import type { Synth4dSample, TaskName } from '@vfmkit/synth4d';
+import { ProbeError } from '../errors';
 import type { ProbeHeadConfigInput } from '../heads/config';
 import type { ArrayWithShape, ProbeLoss } from '../heads/train';
 
@@ -37,40 +38,65 @@ export interface TaskMetric {
 }
 
 /**
- * A readout task on a synth4d preset: how ground truth becomes head targets, which head reads it out,
- * how head outputs become predictions, and how predictions are scored with this package's metrics.
+ * A readout task: how ground truth becomes head targets, which head reads it out, how head outputs
+ * become predictions, and how predictions are scored with this package's metrics. Tasks are generic in
+ * the clip type `S` they read ground truth from: synth4d samples ({@link Synth4dTask}) or any labelled
+ * clip (e.g. decoded from a video manifest, see `classificationTask`).
  *
+ * @typeParam S a clip with its ground truth.
  * @typeParam P predictions in the task's own units (depth maps, pixel tracks, boxes, poses, logits).
  * @typeParam M the metric object of the task.
  */
-export interface Synth4dTask<P = unknown, M = unknown> {
-  /** Preset name, e.g. `synth4d/depth`. */
+export interface ReadoutTask<S, P = unknown, M = unknown> {
+  /** Task name, e.g. `synth4d/depth`. */
   readonly name: string;
-  readonly task: TaskName;
   /** Loss the head trains with. */
   readonly loss: ProbeLoss;
-  /** Name of the headline metric (the first entry of {@link Synth4dTask.metrics}). */
+  /** Readout kinds that apply (query-conditioned tasks need a pooler: no `linear`). */
+  readonly readouts: readonly ReadoutKind[];
+  /** Name of the headline metric (the first entry of {@link ReadoutTask.metrics}). */
   readonly headline: string;
-  /** Name of the 0-100, higher-is-better number fed to the VideoGLUE score (see {@link Synth4dTask.score}). */
+  /** Name of the 0-100, higher-is-better number fed to the VideoGLUE score (see {@link ReadoutTask.score}). */
   readonly scoreName: string;
-  /** The head configuration of a readout kind for this encoder geometry (and the preset's samples). */
-  headConfig(
-    kind: ReadoutKind,
-    geometry: TaskGeometry,
-    samples: readonly Synth4dSample[],
-  ): ProbeHeadConfigInput;
-  /** Per-query conditioning `[B, Q, F]` (query points, first-frame boxes), for heads that take one. */
-  condition?(samples: readonly Synth4dSample[], geometry: TaskGeometry): ArrayWithShape;
+  /**
+   * The head configuration of a readout kind for this encoder geometry (and the training clips).
+   * @throws ProbeError for a kind not in {@link ReadoutTask.readouts}.
+   */
+  headConfig(kind: ReadoutKind, geometry: TaskGeometry, samples: readonly S[]): ProbeHeadConfigInput;
+  /** Per-query conditioning `[B, Q, F]` (query points, boxes), for heads that take one. */
+  condition?(samples: readonly S[], geometry: TaskGeometry): ArrayWithShape;
   /** Ground truth -> head targets (and weights). */
-  targetsFrom(samples: readonly Synth4dSample[], geometry: TaskGeometry): TaskTargets;
+  targetsFrom(samples: readonly S[], geometry: TaskGeometry): TaskTargets;
   /** Head outputs `[B, R, O]` -> predictions. */
-  decode(outputs: ArrayWithShape, samples: readonly Synth4dSample[], geometry: TaskGeometry): P;
-  /** Scores predictions against the samples' ground truth. */
-  evaluate(predictions: P, samples: readonly Synth4dSample[], geometry: TaskGeometry): M;
+  decode(outputs: ArrayWithShape, samples: readonly S[], geometry: TaskGeometry): P;
+  /** Scores predictions against the clips' ground truth. */
+  evaluate(predictions: P, samples: readonly S[], geometry: TaskGeometry): M;
   /** Flat metric list for tables, headline first. */
   metrics(result: M): TaskMetric[];
   /** One number in [0, 100], higher is better, for the VideoGLUE score. */
   score(result: M): number;
+}
+
+/** A readout task on a synth4d preset (`task` names the preset whose clips it reads). */
+export interface Synth4dTask<P = unknown, M = unknown> extends ReadoutTask<Synth4dSample, P, M> {
+  readonly task: TaskName;
+}
+
+/** Readout kinds of pooled tasks: all three. */
+export const ALL_READOUTS: readonly ReadoutKind[] = ['linear', 'attentive', 'mlap'];
+/** Readout kinds of query-conditioned tasks: the poolers. */
+export const POOLER_READOUTS: readonly ReadoutKind[] = ['attentive', 'mlap'];
+
+/** @throws ProbeError when `kind` is not one of the task's readouts. */
+export function checkReadout(
+  task: { name: string; readouts: readonly ReadoutKind[] },
+  kind: ReadoutKind,
+): void {
+  if (!task.readouts.includes(kind))
+    throw new ProbeError(
+      `${task.name} reads out with ${task.readouts.join(' or ')}, not ${kind}${kind === 'linear' ? ' (it needs a query-conditioned pooler)' : ''}`,
+      { what: 'kind', value: kind },
+    );
 }
 
 /** Attention heads for a pooler over width D: 4, 2 or 1, the largest that divides D. */

@@ -10,7 +10,9 @@ import { depthTask, tokenDepth } from './depth';
 import { type FitTaskOptions, fitTask } from './fit-task';
 import { pointTrackingTask } from './point-tracking';
 import { synth4dTaskHead } from './registry';
+import { spatiotemporalTask } from './spatiotemporal-localization';
 import type { Synth4dTask } from './task';
+import { temporalTask } from './temporal-localization';
 
 beforeAll(async () => {
   await initBackend({ backend: 'wasm', log: null });
@@ -84,6 +86,41 @@ describe('task heads learn their synth4d task on a tiny budget (8 x 32 x 32 clip
   });
 });
 
+describe('localization heads on a lone actor with static / linear / fall motions (still camera, actor-mask cells)', () => {
+  const knobs = {
+    objects: 1,
+    speed: 2,
+    motions: ['static', 'linear', 'fall'] as ('static' | 'linear' | 'fall')[],
+    cameraMotions: ['static'] as 'static'[],
+  };
+
+  it('temporal (up to 2 segments): per-time pooler queries reach mAP@tIoU 0.5:0.95 > 0.25 and frame top-1 > 0.5, both well over the untrained head', () => {
+    const { trained, untrained } = trainedVsUntrained(
+      temporalTask,
+      { kind: 'attentive', steps: 200, lr: 1e-2 },
+      { ...knobs, maxSegments: 2 },
+      'actor-mask',
+    );
+    expect(trained.metrics.map).toBeGreaterThan(0.25);
+    expect(trained.metrics.map).toBeGreaterThan(untrained.metrics.map + 0.1);
+    expect(trained.metrics.frameTop1).toBeGreaterThan(0.5);
+    expect(trained.metrics.frameTop1).toBeGreaterThan(untrained.metrics.frameTop1 + 0.3);
+    expect(trained.table[0]).toMatchObject({ name: 'mAP', higherIsBetter: true });
+  });
+
+  it('spatiotemporal: box-conditioned queries reach frame-mAP@0.5 > 0.6, 0.15 over the untrained head', () => {
+    const { trained, untrained } = trainedVsUntrained(
+      spatiotemporalTask,
+      { kind: 'attentive', steps: 200, lr: 1e-2 },
+      knobs,
+      'actor-mask',
+    );
+    expect(trained.metrics.map).toBeGreaterThan(0.6);
+    expect(trained.metrics.map).toBeGreaterThan(untrained.metrics.map + 0.15);
+    expect(trained.score).toBeCloseTo(100 * trained.metrics.map, 10);
+  });
+});
+
 describe('actions head', () => {
   it('reads static / linear / fall of a lone actor (still camera) out of actor-mask cells: top-1 > majority + 0.2', () => {
     const knobs = {
@@ -109,6 +146,62 @@ describe('actions head', () => {
 
 describe('task plumbing on hand-made predictions', () => {
   const geometry = PIXEL_GEOMETRY;
+
+  it('temporal: per-frame targets cover the actor segments; clear-cut logits of the truth score mAP = 1', () => {
+    const samples = renderSplit('temporal', 'val', 4);
+    const { targets } = temporalTask.targetsFrom(samples, geometry);
+    expect(targets.shape).toEqual([4, 4, 2 * 6]);
+    const actor = samples[0].actions.segments.filter((g) => g.objectId === 1);
+    for (const g of actor)
+      for (let f = 0; f < 8; f++)
+        expect(targets.data[f * 6 + g.label]).toBe(f >= g.start && f < g.end ? 1 : 0);
+    const logits = Float32Array.from(targets.data, (v) => (2 * v - 1) * 5);
+    const pred = temporalTask.decode({ data: logits, shape: targets.shape }, samples, geometry);
+    const m = temporalTask.evaluate(pred, samples, geometry);
+    expect(m.map).toBeCloseTo(1, 10);
+    expect(m.classesEvaluated).toBe(
+      new Set(samples.flatMap((s) => s.actions.segments.filter((g) => g.objectId === 1).map((g) => g.label)))
+        .size,
+    );
+    // every frame of the wrong class instead: nothing is found
+    const wrong = temporalTask.evaluate(
+      temporalTask.decode(
+        { data: Float32Array.from(logits, (v) => -v), shape: targets.shape },
+        samples,
+        geometry,
+      ),
+      samples,
+      geometry,
+    );
+    expect(wrong.map).toBeLessThan(0.5);
+    expect(temporalTask.headConfig('linear', geometry, samples)).toMatchObject({
+      pool: 'time',
+      timeSteps: 4,
+      outputs: 12,
+    });
+  });
+
+  it('spatiotemporal: one slot per keyframe box, masked padding; clear-cut logits of the truth score frame-mAP = 1', () => {
+    const samples = renderSplit('spatiotemporal', 'val', 4);
+    const { targets, weights } = spatiotemporalTask.targetsFrom(samples, geometry);
+    const slots = 2 * samples[0].config.maxObjects; // keyframes 0 and 4 of 8 frames
+    expect(targets.shape).toEqual([4, slots, 6]);
+    samples.forEach((s, b) => {
+      const real = Array.from({ length: slots }, (_, j) => weights?.data[(b * slots + j) * 6]).filter(
+        (w) => w === 1,
+      );
+      expect(real.length).toBe(s.actions.actorBoxes.length);
+    });
+    const logits = Float32Array.from(targets.data, (v) => (2 * v - 1) * 5);
+    const m = spatiotemporalTask.evaluate(
+      spatiotemporalTask.decode({ data: logits, shape: targets.shape }, samples, geometry),
+      samples,
+      geometry,
+    );
+    expect(m.map).toBeCloseTo(1, 10);
+    expect(spatiotemporalTask.condition?.(samples, geometry).shape).toEqual([4, slots, 45]);
+    expect(() => spatiotemporalTask.headConfig('linear', geometry, samples)).toThrow(ProbeError);
+  });
 
   it('actions: targets are the clip labels; perfect logits score top-1 = 1, the majority rate is reported', () => {
     const samples = renderSplit('actions', 'val', 6);

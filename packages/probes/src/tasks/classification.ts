@@ -1,0 +1,81 @@
+import { ProbeError } from '../errors';
+import type { ArrayWithShape } from '../heads/train';
+import { type ClassificationResult, classificationAccuracy } from '../metrics/classification';
+import { ALL_READOUTS, poolerConfig, type ReadoutTask } from './task';
+
+/** Logits `[B, C]`. */
+export interface ClassPredictions {
+  readonly logits: Float32Array;
+  readonly shape: readonly [number, number];
+}
+
+/** Classification result plus the majority-class rate of the scored set (the chance level to beat). */
+export interface ClassificationTaskMetrics extends ClassificationResult {
+  /** Fraction of the most frequent true class: what always predicting it would score. */
+  majority: number;
+}
+
+/** What a {@link classificationTask} needs to know. */
+export interface ClassificationTaskSpec<S> {
+  readonly name: string;
+  /** Number of classes C. */
+  readonly classes: number;
+  /** The class id of a clip, in [0, C). */
+  readonly labelOf: (sample: S) => number;
+}
+
+/**
+ * A single-label clip classification task (VideoGLUE's K400 / SSv2 style): a pooled readout (mean
+ * token for `linear`, one query for the poolers) gives `C` logits, trained with softmax cross-entropy
+ * and scored by top-1 / top-5 accuracy, with the majority-class rate as the chance level.
+ */
+export function classificationTask<S>(
+  spec: ClassificationTaskSpec<S>,
+): ReadoutTask<S, ClassPredictions, ClassificationTaskMetrics> {
+  const C = spec.classes;
+  const labelsOf = (samples: readonly S[]): Int32Array =>
+    Int32Array.from(samples, (s, i) => {
+      const label = spec.labelOf(s);
+      if (!Number.isInteger(label) || label < 0 || label >= C)
+        throw new ProbeError(`${spec.name}: clip ${i} has label ${label}, outside [0, ${C})`, {
+          what: 'label',
+          index: i,
+          value: label,
+        });
+      return label;
+    });
+  return {
+    name: spec.name,
+    loss: 'softmax-cross-entropy',
+    readouts: ALL_READOUTS,
+    headline: 'top1',
+    scoreName: 'top-1 x 100',
+    headConfig(kind, geometry) {
+      const base = poolerConfig(kind, geometry);
+      return { ...base, outputs: C, ...(kind === 'linear' ? { pool: 'mean' as const } : { queries: 1 }) };
+    },
+    targetsFrom(samples) {
+      return { targets: { data: labelsOf(samples), shape: [samples.length, 1] } };
+    },
+    decode(outputs: ArrayWithShape) {
+      return { logits: outputs.data, shape: [outputs.shape[0], C] };
+    },
+    evaluate(pred, samples) {
+      const labels = labelsOf(samples);
+      const counts = new Array<number>(C).fill(0);
+      for (const l of labels) counts[l]++;
+      return {
+        ...classificationAccuracy(pred.logits, pred.shape, labels),
+        majority: Math.max(...counts) / Math.max(1, labels.length),
+      };
+    },
+    metrics(m) {
+      return [
+        { name: 'top1', value: m.top1, higherIsBetter: true },
+        { name: 'top5', value: m.top5, higherIsBetter: true },
+        { name: 'majority', value: m.majority, higherIsBetter: true },
+      ];
+    },
+    score: (m) => 100 * m.top1,
+  };
+}
