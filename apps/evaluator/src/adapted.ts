@@ -5,13 +5,13 @@ import {
   adaptedCost,
   ProbeHead,
   predictAdapted,
-  type Synth4dTask,
+  type ReadoutTask,
   type TaskGeometry,
   trainAdapted,
 } from '@vfmkit/probes';
-import type { Synth4dSample } from '@vfmkit/synth4d';
 import { loadVitCheckpoint, type NamedWeights, type VitConfig } from '@vfmkit/vit-encoder';
 import { VitModel } from '@vfmkit/vit-encoder/tfjs';
+import type { EvalClip } from './data/task-source';
 import type { ResultEntry } from './evaluate';
 
 /** The methods that train inside the backbone. */
@@ -26,16 +26,16 @@ export const BACKBONE_ADAPTATIONS: Record<BackboneMethod, AdaptationConfigInput>
 /** The backbone's learning rate as a fraction of the head's (finetuning every weight wants a gentler step). */
 const BACKBONE_LR_SCALE: Record<BackboneMethod, number> = { adapter: 1, e2e: 0.1 };
 
-/** One (task, backbone method, encoder) run: the encoder, the rendered clips and the training settings. */
+/** One (task, backbone method, encoder) run: the encoder, the task's clips and the training settings. */
 export interface AdaptedRun {
-  readonly task: Synth4dTask<unknown, unknown>;
+  readonly task: ReadoutTask<EvalClip, unknown, unknown>;
   readonly method: BackboneMethod;
   /** Encoder name (for the row) and the path it was given as (a `.safetensors` checkpoint to train). */
   readonly encoder: string;
   readonly source: string;
   readonly geometry: TaskGeometry;
-  readonly train: readonly Synth4dSample[];
-  readonly test: readonly Synth4dSample[];
+  readonly train: readonly EvalClip[];
+  readonly test: readonly EvalClip[];
   readonly steps: number;
   readonly batchSize: number;
   readonly lr: number;
@@ -43,7 +43,7 @@ export interface AdaptedRun {
 }
 
 /** Stacks the samples' RGB clips into one `[B, T, H, W, 3]` batch. */
-export function clipBatchOf(samples: readonly Synth4dSample[], geometry: TaskGeometry): ClipBatch {
+export function clipBatchOf(samples: readonly EvalClip[], geometry: TaskGeometry): ClipBatch {
   const { frames: T, height: H, width: W } = geometry;
   const size = T * H * W * 3;
   const data = new Float32Array(samples.length * size);
@@ -54,7 +54,7 @@ export function clipBatchOf(samples: readonly Synth4dSample[], geometry: TaskGeo
 }
 
 /**
- * Runs VideoGLUE's `adapter` and `e2e` methods on synth4d tasks: loads the encoder's weights from its
+ * Runs VideoGLUE's `adapter` and `e2e` methods on a task's clips: loads the encoder's weights from its
  * safetensors checkpoint into a tfjs `VitModel` (each checkpoint read once), adapts it (`adaptBackbone`),
  * builds the task's attentive head, trains both with `trainAdapted`, predicts the test clips with
  * `predictAdapted`, scores them with the task and costs them with `adaptedCost`. An encoder given only

@@ -1,6 +1,6 @@
 /**
  * vfm-eval --encoder runs/x [--encoder name=path.onnx ...] [--suite 4d|videoglue|all]
- *          [--adaptations frozen,mlap,linear,adapter,e2e] [--tasks depth,pose] [--out reports/x]
+ *          [--manifest videos.jsonl] [--adaptations frozen,mlap,linear,adapter,e2e] [--tasks depth,pose] [--out reports/x]
  *          [--train-clips 48] [--test-clips 16] [--steps 150] [--batch-size 16] [--lr 3e-3]
  *          [--random-baseline] [--seed 0] [--threads N] [--device cpu|auto|cuda]
  */
@@ -10,7 +10,7 @@ import { evaluate } from './evaluate';
 import { type EvaluateOptions, parseEncoderSpecs } from './options';
 
 export const USAGE =
-  'usage: vfm-eval --encoder <run folder|file.onnx|ckpt.safetensors|name=path>[,...] [--encoder ...] [--suite 4d|videoglue|all] [--adaptations frozen,mlap,linear,adapter,e2e] [--tasks a,b] [--out dir] [--train-clips N] [--test-clips N] [--steps N] [--batch-size N] [--lr X] [--random-baseline] [--seed N] [--threads N] [--device cpu|auto|cuda]';
+  'usage: vfm-eval --encoder <run folder|file.onnx|ckpt.safetensors|name=path>[,...] [--encoder ...] [--suite 4d|videoglue|all | --manifest videos.jsonl] [--adaptations frozen,mlap,linear,adapter,e2e] [--tasks a,b] [--out dir] [--train-clips N] [--test-clips N] [--steps N] [--batch-size N] [--lr X] [--random-baseline] [--seed N] [--threads N] [--device cpu|auto|cuda]';
 
 const NUMERIC: Record<string, keyof EvaluateOptions> = {
   '--train-clips': 'trainClips',
@@ -42,6 +42,7 @@ export function parseArgs(argv: readonly string[]): EvaluateOptions {
     };
     if (arg === '--encoder') encoders.push(next());
     else if (arg === '--suite') o.suite = next();
+    else if (arg === '--manifest') o.manifest = next();
     else if (arg === '--adaptations')
       o.adaptations = next()
         .split(',')

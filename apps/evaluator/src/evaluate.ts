@@ -2,8 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeMachine, Rng } from '@vfmkit/core';
 import { initBackend } from '@vfmkit/nn';
-import { FeatureCache, fitTask, type ReadoutKind, synth4dTaskHead, type TaskMetric } from '@vfmkit/probes';
-import { renderSample, type Synth4dSample, splitSeed, taskConfig } from '@vfmkit/synth4d';
+import { FeatureCache, fitTask, type ReadoutKind, type TaskMetric } from '@vfmkit/probes';
 import {
   BUILTIN_METHODS,
   defineSuite,
@@ -14,6 +13,9 @@ import {
 import { vitForwardFlops } from '@vfmkit/vit-encoder';
 import { VideoEncoder } from '@vfmkit/vit-encoder/onnx';
 import { AdaptedRunner } from './adapted';
+import { manifestSources } from './data/manifest-source';
+import { synth4dSource } from './data/synth4d-source';
+import type { TaskSource } from './data/task-source';
 import { type LoadedEncoder, randomBaseline, resolveEncoder } from './encoders';
 import { extractFeatures } from './features';
 import { ADAPTATIONS, type Adaptation, type EvaluateOptions, parseEvaluateOptions } from './options';
@@ -58,6 +60,8 @@ export interface EvalReport {
   createdAt: string;
   machine: string;
   settings: {
+    /** `synth4d`, or the video manifest the tasks came from. */
+    data: string;
     suite: string;
     tasks: string[];
     adaptations: Adaptation[];
@@ -69,7 +73,7 @@ export interface EvalReport {
     seed: number;
   };
   encoders: EncoderEntry[];
-  /** Per task: preset, headline metric, score name. */
+  /** Per task: name (synth4d preset or `<manifest>/<task>`), headline metric, score name. */
   tasks: { name: string; headline: string; scoreName: string }[];
   results: ResultEntry[];
   vgs: {
@@ -83,14 +87,9 @@ export interface EvalReport {
   files: { markdown: string; json: string; html: string };
 }
 
-function renderSplit(task: string, split: 'train' | 'val', count: number, clip: readonly number[]) {
-  const config = taskConfig(task, { frames: clip[0], height: clip[1], width: clip[2] });
-  return Array.from({ length: count }, (_, i) => renderSample(config, splitSeed(split, i)));
-}
-
 /**
- * Evaluates frozen encoders on synth4d tasks: renders each task's clips at each encoder's clip size,
- * extracts features once through ONNX Runtime (cached by encoder hash and data), trains each
+ * Evaluates encoders on synth4d tasks (rendered at each encoder's clip size) or on the tasks of a
+ * video manifest (decoded at each encoder's clip size): extracts features once through ONNX Runtime (cached by encoder hash and data), trains each
  * adaptation's head on the train clips, scores it on val clips, computes the VGS per encoder and writes
  * `report.md`, `report.json` and `report.html` to `options.out`.
  * @throws EvaluatorError for bad options or encoder paths (before any work starts).
@@ -140,28 +139,18 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
   });
   const embedSeconds = new Array<number>(loaded.length).fill(0);
   const results: ResultEntry[] = [];
-  const samplesBySize = new Map<string, { train: Synth4dSample[]; test: Synth4dSample[] }>();
+  const sources: TaskSource[] = c.manifest
+    ? await manifestSources(c.manifest, { tasks: c.tasks, seed: c.seed })
+    : c.taskList.map((t) => synth4dSource(t, c.trainClips, c.testClips));
   const adapted = new AdaptedRunner();
   try {
-    for (const taskName of c.taskList) {
-      const task = synth4dTaskHead(taskName);
+    for (const source of sources) {
+      const short = source.name.slice(source.name.lastIndexOf('/') + 1);
       for (const [ei, l] of loaded.entries()) {
         const m = l.encoder.meta;
-        const size = `${taskName}:${m.clip.join('x')}`;
-        let data = samplesBySize.get(size);
-        if (!data) {
-          log(
-            `rendering ${task.name} at ${m.clip.join(' x ')}: ${c.trainClips} train + ${c.testClips} val clips`,
-          );
-          data = {
-            train: renderSplit(taskName, 'train', c.trainClips, m.clip),
-            test: renderSplit(taskName, 'val', c.testClips, m.clip),
-          };
-          samplesBySize.set(size, data);
-        }
-        const key = (split: string, n: number) => `${task.name}:${split}:${n}:${m.clip.join('x')}:v1`;
-        const train = await extractFeatures(cache, l.encoder, l.onnx, key('train', c.trainClips), data.train);
-        const test = await extractFeatures(cache, l.encoder, l.onnx, key('val', c.testClips), data.test);
+        const { task, ...data } = await source.load(m.clip, log);
+        const train = await extractFeatures(cache, l.encoder, l.onnx, `${data.dataKey}:train`, data.train);
+        const test = await extractFeatures(cache, l.encoder, l.onnx, `${data.dataKey}:test`, data.test);
         encoders[ei].clipsEmbedded += train.computed + test.computed;
         embedSeconds[ei] += train.computed ? train.seconds : 0;
         embedSeconds[ei] += test.computed ? test.seconds : 0;
@@ -173,8 +162,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
           featureWidth: m.vit.width,
           layers: train.layers.shape[1],
         };
-        const methods =
-          c.taskAdaptations?.[taskName] ?? c.taskAdaptations?.[`synth4d/${taskName}`] ?? c.adaptations;
+        const methods = c.taskAdaptations?.[short] ?? c.taskAdaptations?.[source.name] ?? c.adaptations;
         for (const method of methods) {
           const kind: ReadoutKind = ADAPTATIONS[method];
           const base = { task: task.name, method, encoder: l.name };
@@ -186,7 +174,8 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
               task,
               source: l.source,
               geometry,
-              ...data,
+              train: data.train,
+              test: data.test,
               steps,
               batchSize,
               lr,
@@ -198,7 +187,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
             results.push(row);
             continue;
           }
-          if (kind === 'linear' && (taskName === 'tracking' || taskName === 'boxes')) {
+          if (!task.readouts.includes(kind)) {
             results.push({
               ...base,
               metrics: null,
@@ -241,7 +230,13 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
   encoders.forEach((e, i) => {
     e.clipsPerSecond = e.clipsEmbedded > 0 && embedSeconds[i] > 0 ? e.clipsEmbedded / embedSeconds[i] : null;
   });
-  const vgs = scoreVgs(c.taskList, c.adaptations, encoders, results);
+  const vgs = scoreVgs(
+    c.manifest ? 'vfmkit manifest' : 'vfmkit synth4d',
+    sources.map((s) => s.name),
+    c.adaptations,
+    encoders,
+    results,
+  );
   const files = {
     markdown: join(c.out, 'report.md'),
     json: join(c.out, 'report.json'),
@@ -251,8 +246,9 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
     createdAt: new Date().toISOString(),
     machine: describeMachine(),
     settings: {
-      suite: c.suite,
-      tasks: c.taskList.map((t) => `synth4d/${t}`),
+      data: c.manifest ?? 'synth4d',
+      suite: c.manifest ? 'manifest' : c.suite,
+      tasks: sources.map((s) => s.name),
       adaptations: c.adaptations,
       trainClips: c.trainClips,
       testClips: c.testClips,
@@ -262,10 +258,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
       seed: c.seed,
     },
     encoders,
-    tasks: c.taskList.map((t) => {
-      const task = synth4dTaskHead(t);
-      return { name: task.name, headline: task.headline, scoreName: task.scoreName };
-    }),
+    tasks: sources.map((s) => ({ name: s.name, headline: s.headline, scoreName: s.scoreName })),
     results,
     vgs,
     files,
@@ -296,6 +289,7 @@ const METHOD_LABELS: Record<Adaptation, { label: string; description: string }> 
  * heads here have far below 1 trainable GFLOP).
  */
 function scoreVgs(
+  suiteName: string,
   tasks: string[],
   methods: Adaptation[],
   encoders: EncoderEntry[],
@@ -303,8 +297,8 @@ function scoreVgs(
 ): EvalReport['vgs'] {
   const scored = methods.filter((m) => results.some((r) => r.method === m && r.score !== null));
   const suite = defineSuite({
-    name: 'vfmkit synth4d',
-    groups: tasks.map((t) => ({ id: t, label: t, datasets: [`synth4d/${t}`] })),
+    name: suiteName,
+    groups: tasks.map((t) => ({ id: t, label: t, datasets: [t] })),
     methods: (scored.length ? scored : methods).map((id) => ({
       id,
       label: METHOD_LABELS[id].label,

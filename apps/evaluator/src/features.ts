@@ -1,6 +1,6 @@
 import { type FeatureCache, hashEncoderFile } from '@vfmkit/probes';
-import type { Synth4dSample } from '@vfmkit/synth4d';
 import type { VideoEncoder } from '@vfmkit/vit-encoder/onnx';
+import type { EvalClip } from './data/task-source';
 
 /** Frozen features of a set of clips: final tokens `[B, N, D]` and the last layers `[B, L, N, D]`. */
 export interface ClipFeatures {
@@ -31,7 +31,7 @@ export async function extractFeatures(
   encoder: VideoEncoder,
   onnxPath: string,
   dataKey: string,
-  samples: readonly Synth4dSample[],
+  samples: readonly EvalClip[],
   batch = 8,
 ): Promise<ClipFeatures> {
   const [T, H, W] = encoder.meta.clip;

@@ -1,12 +1,16 @@
 import { basename, extname } from 'node:path';
 import { z } from 'zod';
+import { MANIFEST_TASKS } from './data/manifest-source';
 import { EvaluatorError } from './errors';
 
-/** Suites: `4d` (depth, point tracking, box tracking, camera pose), `videoglue` (classification), `all`. */
+/**
+ * synth4d suites: `4d` (depth, point tracking, box tracking, camera pose), `videoglue` (classification,
+ * temporal and spatio-temporal action localization), `all`.
+ */
 export const SUITES = {
   '4d': ['depth', 'tracking', 'boxes', 'pose'],
-  videoglue: ['actions'],
-  all: ['actions', 'depth', 'tracking', 'boxes', 'pose'],
+  videoglue: ['actions', 'temporal', 'spatiotemporal'],
+  all: ['actions', 'temporal', 'spatiotemporal', 'depth', 'tracking', 'boxes', 'pose'],
 } as const;
 export type SuiteName = keyof typeof SUITES;
 
@@ -38,7 +42,13 @@ const optionsSchema = z
     /** Encoders to compare: a trainer run folder (its `encoder.onnx`), an `.onnx` file, or a safetensors checkpoint. */
     encoders: z.array(encoderSchema).min(1),
     suite: z.enum(['4d', 'videoglue', 'all']).default('4d'),
-    /** A subset of the suite's tasks (default: all of them). */
+    /**
+     * A video manifest (JSONL, `@vfmkit/video`'s schema) to evaluate on instead of synth4d: its
+     * `classification` (from `label`), `temporal` (`segments`) and `spatiotemporal` (`boxes`) tasks,
+     * split by each entry's `split` (train; val / validation / test). `suite` does not apply.
+     */
+    manifest: z.string().min(1).optional(),
+    /** A subset of the suite's (or the manifest's) tasks (default: all of them). */
     tasks: z.array(z.string()).optional(),
     adaptations: z.array(adaptationSchema).min(1).default(['frozen']),
     /**
@@ -50,7 +60,7 @@ const optionsSchema = z
     out: z.string().min(1),
     /** Feature cache folder (default `<out>/features`). */
     cacheDir: z.string().optional(),
-    /** Clips per task: train (head fitting) and test (scoring), from synth4d's train and val splits. */
+    /** synth4d clips per task: train (head fitting) and test (scoring), from its train and val splits. */
     trainClips: z.number().int().positive().default(48),
     testClips: z.number().int().positive().default(16),
     /** Head training: steps, batch size, peak learning rate. */
@@ -87,14 +97,17 @@ export function parseEvaluateOptions(input: EvaluateOptions): EvaluateConfig & {
     throw new EvaluatorError(`vfm-eval option ${key}: ${issue.message}`, { what: key });
   }
   const c = parsed.data;
-  const suiteTasks: readonly string[] = SUITES[c.suite];
+  const suiteTasks: readonly string[] = c.manifest ? Object.keys(MANIFEST_TASKS) : SUITES[c.suite];
   const taskList = (c.tasks ?? [...suiteTasks]).map((t) => t.replace(/^synth4d\//, ''));
   for (const t of taskList)
     if (!suiteTasks.includes(t))
-      throw new EvaluatorError(`task "${t}" is not in suite "${c.suite}" (${suiteTasks.join(', ')})`, {
-        what: 'tasks',
-        value: t,
-      });
+      throw new EvaluatorError(
+        `task "${t}" is not in ${c.manifest ? 'the manifest tasks' : `suite "${c.suite}"`} (${suiteTasks.join(', ')})`,
+        {
+          what: 'tasks',
+          value: t,
+        },
+      );
   if (taskList.length === 0) throw new EvaluatorError('no tasks to run', { what: 'tasks' });
   for (const [t, methods] of Object.entries(c.taskAdaptations ?? {})) {
     if (!taskList.includes(t.replace(/^synth4d\//, '')))

@@ -140,8 +140,13 @@ describe('bad arguments give typed errors', () => {
     expect(() =>
       parseEvaluateOptions({ ...base, encoders: [base.encoders[0], { name: 'a', path: 'b.onnx' }] }),
     ).toThrow(/two encoders/);
+    expect(() => parseEvaluateOptions({ ...base, manifest: 'v.jsonl', tasks: ['depth'] })).toThrow(
+      /not in the manifest tasks/,
+    );
     expect(parseEvaluateOptions({ ...base, suite: 'all' }).taskList).toEqual([
       'actions',
+      'temporal',
+      'spatiotemporal',
       'depth',
       'tracking',
       'boxes',

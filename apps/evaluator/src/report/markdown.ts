@@ -9,7 +9,7 @@ export function markdownReport(report: EvalReport): string {
   const out: string[] = [
     '# vfm-eval report',
     '',
-    `${report.createdAt} on ${report.machine}. Suite \`${s.suite}\`; heads trained on ${s.trainClips} synth4d train clips, scored on ${s.testClips} val clips; ${s.steps} steps, batch ${s.batchSize}, lr ${s.lr}, seed ${s.seed}.`,
+    `${report.createdAt} on ${report.machine}. ${s.data === 'synth4d' ? `Suite \`${s.suite}\`; heads trained on ${s.trainClips} synth4d train clips, scored on ${s.testClips} val clips` : `Tasks of the video manifest \`${s.data}\` (its train and val / test entries)`}; ${s.steps} steps, batch ${s.batchSize}, lr ${s.lr}, seed ${s.seed}.`,
     '',
     '## Encoders',
     '',

@@ -1,0 +1,162 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { basename, extname } from 'node:path';
+import { Rng } from '@vfmkit/core';
+import {
+  classificationTask,
+  type ReadoutTask,
+  spatiotemporalLocalizationTask,
+  temporalLocalizationTask,
+} from '@vfmkit/probes';
+import { DecodePool, decodeClip, probeVideo, type ResolvedEntry, readManifest } from '@vfmkit/video';
+import { EvaluatorError } from '../errors';
+import { clipFrames, labelsOnClip, type ManifestClip } from './manifest-clips';
+import type { TaskData, TaskSource } from './task-source';
+
+/** Tasks a manifest can define, and the entry field each needs. */
+export const MANIFEST_TASKS = {
+  classification: 'label',
+  temporal: 'segments',
+  spatiotemporal: 'boxes',
+} as const;
+export type ManifestTask = keyof typeof MANIFEST_TASKS;
+
+/** Splits that count as test data; `train` is the training data. */
+const TEST_SPLITS = ['val', 'validation', 'test'];
+
+/** Every label of the manifest (`label`, `labels`, segment and box labels), sorted: index = class id. */
+export function manifestVocabulary(entries: readonly ResolvedEntry[]): string[] {
+  const set = new Set<string>();
+  for (const e of entries) {
+    if (e.label !== undefined) set.add(String(e.label));
+    for (const l of e.labels ?? []) set.add(String(l));
+    for (const s of e.segments ?? []) set.add(String(s.label));
+    for (const b of e.boxes ?? []) for (const l of b.labels) set.add(String(l));
+  }
+  return [...set].sort();
+}
+
+/**
+ * Train and test entries: by each entry's `split` (`train`; `val` / `validation` / `test`) when any
+ * entry has one, otherwise a seeded 75 / 25 split.
+ */
+export function splitEntries(entries: readonly ResolvedEntry[], seed: number) {
+  if (entries.some((e) => e.split !== undefined))
+    return {
+      train: entries.filter((e) => e.split === 'train'),
+      test: entries.filter((e) => e.split !== undefined && TEST_SPLITS.includes(e.split)),
+    };
+  const order = new Rng(seed).permutation(entries.length);
+  const cut = Math.round(entries.length * 0.75);
+  return {
+    train: Array.from(order.subarray(0, cut), (i) => entries[i]),
+    test: Array.from(order.subarray(cut), (i) => entries[i]),
+  };
+}
+
+/**
+ * The tasks of a video manifest (JSONL, `@vfmkit/video`'s schema) as task sources: `classification`
+ * from `label`, `temporal` from `segments`, `spatiotemporal` from `boxes`, each over the entries that
+ * have the field. Clips are decoded with ffmpeg at each encoder's clip size (T frames spread over the
+ * entry's span, resized to H x W), two files at a time, once per size for all tasks.
+ * @param tasks the tasks to run (default: every task the manifest has data for).
+ * @throws EvaluatorError for a task the manifest has no data for, or an empty train or test split;
+ *   ManifestError (from video) for a bad manifest.
+ */
+export async function manifestSources(
+  path: string,
+  options: { tasks?: readonly string[]; seed: number },
+): Promise<TaskSource[]> {
+  const manifest = await readManifest(path);
+  const digest = createHash('sha256').update(readFileSync(manifest.path)).digest('hex').slice(0, 16);
+  const dataset = basename(manifest.path, extname(manifest.path));
+  const vocabulary = manifestVocabulary(manifest.entries);
+  const classOf = (label: string | number) => vocabulary.indexOf(String(label));
+  const C = vocabulary.length;
+  const has = (t: ManifestTask, e: ResolvedEntry) => e[MANIFEST_TASKS[t]] !== undefined;
+  const available = (Object.keys(MANIFEST_TASKS) as ManifestTask[]).filter((t) =>
+    manifest.entries.some((e) => has(t, e)),
+  );
+  const wanted = options.tasks ?? available;
+  for (const t of wanted)
+    if (!available.includes(t as ManifestTask))
+      throw new EvaluatorError(
+        `manifest ${path} has no data for task "${t}" (it has: ${available.join(', ') || 'none'}; ` +
+          `classification needs label, temporal segments, spatiotemporal boxes)`,
+        { what: 'tasks', value: t },
+      );
+  const { train, test } = splitEntries(manifest.entries, options.seed);
+  const decoded = new Map<string, Promise<ManifestClip[]>>();
+  const pool = new DecodePool(2);
+  /** Every entry decoded at `clip` (shared by the tasks). */
+  const decodeAll = (clip: readonly number[], log: (line: string) => void) => {
+    const size = clip.join('x');
+    let all = decoded.get(size);
+    if (!all) {
+      log(`decoding ${manifest.entries.length} videos of ${dataset} at ${clip.join(' x ')}`);
+      const [T, H, W] = clip;
+      all = Promise.all(
+        manifest.entries.map((entry) =>
+          pool.run(async () => {
+            const info = await probeVideo(entry.file);
+            const frames = clipFrames(entry, info, T);
+            const c = await decodeClip(entry.file, { indices: frames, size: { width: W, height: H }, info });
+            return { rgb: c.data, ...labelsOnClip(entry, frames, info.fps, classOf) };
+          }),
+        ),
+      );
+      decoded.set(size, all);
+    }
+    return all;
+  };
+  const tasks: Record<ManifestTask, () => ReadoutTask<ManifestClip, unknown, unknown>> = {
+    classification: () =>
+      classificationTask<ManifestClip>({
+        name: `${dataset}/classification`,
+        classes: C,
+        labelOf: (s) => s.label,
+      }),
+    temporal: () =>
+      temporalLocalizationTask<ManifestClip>({
+        name: `${dataset}/temporal`,
+        classes: C,
+        segmentsOf: (s) => s.segments,
+      }),
+    spatiotemporal: () =>
+      spatiotemporalLocalizationTask<ManifestClip>({
+        name: `${dataset}/spatiotemporal`,
+        classes: C,
+        boxesOf: (s) => s.boxes,
+        // the most boxes an entry has (mapping boxes onto a clip can only drop some)
+        slots: () => Math.max(1, ...manifest.entries.map((e) => e.boxes?.length ?? 0)),
+      }),
+  };
+  return wanted.map((name) => {
+    const t = name as ManifestTask;
+    const task = tasks[t]();
+    const pick = (entries: readonly ResolvedEntry[]) => entries.filter((e) => has(t, e));
+    const [trainEntries, testEntries] = [pick(train), pick(test)];
+    if (trainEntries.length === 0 || testEntries.length === 0)
+      throw new EvaluatorError(
+        `manifest ${path}: task ${t} has ${trainEntries.length} train and ${testEntries.length} test videos; it needs both`,
+        { what: 'manifest', value: t },
+      );
+    return {
+      name: task.name,
+      headline: task.headline,
+      scoreName: task.scoreName,
+      async load(clip, log): Promise<TaskData> {
+        const all = await decodeAll(clip, log);
+        const byEntry = new Map(manifest.entries.map((e, i) => [e, all[i]]));
+        const clipsOf = (entries: readonly ResolvedEntry[]) =>
+          entries.map((e) => byEntry.get(e) as ManifestClip);
+        return {
+          task: task as TaskData['task'],
+          train: clipsOf(trainEntries),
+          test: clipsOf(testEntries),
+          dataKey: `${dataset}@${digest}:${t}:${clip.join('x')}`,
+        };
+      },
+    };
+  });
+}

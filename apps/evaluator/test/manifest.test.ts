@@ -1,0 +1,140 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { renderSample, type Synth4dSample, splitSeed, taskConfig } from '@vfmkit/synth4d';
+import { decodeClip, probeVideo, readManifest, writeVideo } from '@vfmkit/video';
+import { decodeVariant, initVitWeights } from '@vfmkit/vit-encoder';
+import { writeVitOnnx } from '@vfmkit/vit-encoder/onnx';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../src/cli';
+import { clipFrames, labelsOnClip } from '../src/data/manifest-clips';
+import { manifestVocabulary, splitEntries } from '../src/data/manifest-source';
+import type { EvalReport } from '../src/evaluate';
+
+const FPS = 8;
+let dir: string;
+let onnx: string;
+let manifestPath: string;
+let samples: Synth4dSample[];
+
+/** A manifest row for a rendered clip: its actor's motion as label, segments (seconds) and keyframe boxes. */
+function rowOf(s: Synth4dSample, i: number, split: string) {
+  const name = (label: number) => ['static', 'linear', 'circular', 'bounce', 'spin', 'fall'][label];
+  const [W, H] = [s.config.width, s.config.height];
+  return {
+    path: `clip${i}.mp4`,
+    split,
+    label: s.actions.clipClass,
+    segments: s.actions.segments
+      .filter((g) => g.objectId === 1)
+      .map((g) => ({ start: g.start / FPS, end: g.end / FPS, label: g.className })),
+    boxes: s.actions.actorBoxes.map((a) => ({
+      time: a.frame / FPS,
+      box: [a.box[0] / W, a.box[1] / H, a.box[2] / W, a.box[3] / H],
+      labels: [name(a.label)],
+    })),
+  };
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'vfm-eval-manifest-'));
+  const config = decodeVariant('nano/8', { frames: 8, imageSize: [32, 32], exposeLayers: [0] });
+  onnx = join(dir, 'tiny.onnx');
+  await writeVitOnnx(onnx, config, initVitWeights(config, 3));
+  // 12 synth4d clips (8 frames of 32 x 32, two objects) written as mp4 videos: 8 train, 4 val
+  const scene = taskConfig('spatiotemporal', { frames: 8, size: 32, objects: 2 });
+  samples = Array.from({ length: 12 }, (_, i) => renderSample(scene, splitSeed('train', i)));
+  const rows = [];
+  for (const [i, s] of samples.entries()) {
+    await writeVideo(join(dir, `clip${i}.mp4`), { data: s.rgb, shape: [8, 32, 32, 3] }, { fps: FPS });
+    rows.push(rowOf(s, i, i < 8 ? 'train' : 'val'));
+  }
+  manifestPath = join(dir, 'clips.jsonl');
+  writeFileSync(manifestPath, `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('video manifests as evaluation data', () => {
+  it("maps a manifest's seconds back onto the clip's frames and decodes the pixels it was written from", async () => {
+    const manifest = await readManifest(manifestPath);
+    const vocabulary = manifestVocabulary(manifest.entries);
+    const classOf = (l: string | number) => vocabulary.indexOf(String(l));
+    for (const [i, entry] of manifest.entries.entries()) {
+      const info = await probeVideo(entry.file);
+      const frames = clipFrames(entry, info, 8);
+      expect(Array.from(frames)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+      const labels = labelsOnClip(entry, frames, info.fps, classOf);
+      const s = samples[i];
+      expect(vocabulary[labels.label]).toBe(s.actions.clipClass);
+      expect(labels.segments.map((g) => [g.start, g.end, vocabulary[g.label]])).toEqual(
+        s.actions.segments.filter((g) => g.objectId === 1).map((g) => [g.start, g.end, g.className]),
+      );
+      expect(labels.boxes.map((b) => b.frame)).toEqual(s.actions.actorBoxes.map((a) => a.frame));
+    }
+    // every other frame of a 4-frame clip: a segment [2, 5) covers clip frames 1 and 2 (source frames 3, 5)
+    const half = clipFrames(manifest.entries[0], await probeVideo(manifest.entries[0].file), 4);
+    expect(Array.from(half)).toEqual([1, 3, 5, 7]);
+    const mapped = labelsOnClip(
+      { ...manifest.entries[0], segments: [{ start: 2 / FPS, end: 6 / FPS, label: 'spin' }], boxes: [] },
+      half,
+      FPS,
+      classOf,
+    );
+    expect(mapped.segments).toEqual([{ start: 1, end: 3, label: classOf('spin') }]);
+    // h264 at crf 18 (yuv420p) gives back the rendered pixels closely
+    const clip = await decodeClip(manifest.entries[0].file, { indices: [0, 1, 2, 3, 4, 5, 6, 7] });
+    let err = 0;
+    for (let j = 0; j < clip.data.length; j++) err += Math.abs(clip.data[j] - samples[0].rgb[j]);
+    expect(err / clip.data.length).toBeLessThan(0.05);
+  });
+
+  it('splits by the split field, or 75 / 25 seeded without one', async () => {
+    const manifest = await readManifest(manifestPath);
+    const bySplit = splitEntries(manifest.entries, 0);
+    expect([bySplit.train.length, bySplit.test.length]).toEqual([8, 4]);
+    const unsplit = manifest.entries.map(({ split: _split, ...e }) => e);
+    const a = splitEntries(unsplit, 5);
+    expect([a.train.length, a.test.length]).toEqual([9, 3]);
+    expect(splitEntries(unsplit, 5).test.map((e) => e.path)).toEqual(a.test.map((e) => e.path));
+  });
+
+  it('vfm-eval --manifest runs classification, temporal and spatio-temporal localization on the videos', async () => {
+    const out = join(dir, 'report');
+    const args = ['--encoder', onnx, '--manifest', manifestPath, '--adaptations', 'frozen,linear'];
+    const code = await main([...args, '--steps', '10', '--out', out, '--threads', '1']);
+    expect(code).toBe(0);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as EvalReport;
+    expect(report.settings.data).toBe(manifestPath);
+    expect(report.tasks.map((t) => t.name)).toEqual([
+      'clips/classification',
+      'clips/temporal',
+      'clips/spatiotemporal',
+    ]);
+    expect(report.encoders[0].clipsEmbedded).toBe(3 * 12);
+    for (const r of report.results) {
+      if (r.task === 'clips/spatiotemporal' && r.method === 'linear') {
+        expect(r.metrics).toBeNull();
+        continue;
+      }
+      expect(r.metrics?.length).toBeGreaterThan(0);
+      expect(Number.isFinite(r.metrics?.[0].value)).toBe(true);
+    }
+    expect(report.vgs.models.tiny.vgs).toBeGreaterThanOrEqual(0);
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('## clips/temporal');
+  });
+
+  it('names the missing field when a task has no data, and a split without clips', async () => {
+    const noSegments = join(dir, 'labels-only.jsonl');
+    const rows = readFileSync(manifestPath, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    writeFileSync(noSegments, rows.map(({ segments: _s, boxes: _b, ...r }) => JSON.stringify(r)).join('\n'));
+    const base = ['--encoder', onnx, '--manifest', noSegments, '--out', join(dir, 'bad')];
+    expect(await main([...base, '--tasks', 'temporal'])).toBe(2);
+    const trainOnly = join(dir, 'train-only.jsonl');
+    writeFileSync(trainOnly, rows.map((r) => JSON.stringify({ ...r, split: 'train' })).join('\n'));
+    expect(await main(['--encoder', onnx, '--manifest', trainOnly, '--out', join(dir, 'bad2')])).toBe(2);
+  });
+});
