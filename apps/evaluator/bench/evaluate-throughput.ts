@@ -5,6 +5,8 @@
  *    encoder in PyTorch (Debian torch + OpenBLAS, 2 threads; same weights layout, random init) as the peer;
  * 2. probe training time per task (attentive "frozen" head, 150 steps, batch 16, 64 train clips).
  *
+ * `BENCH_TASKS=temporal,spatiotemporal` limits part 2 to those synth4d tasks.
+ *
  *   npm run bench -w @vfmkit/evaluator
  */
 import { spawnSync } from 'node:child_process';
@@ -73,7 +75,16 @@ const rows: (string | number)[][] = [
 
 // Probe training per task on 64 train clips (features from the same encoder).
 const [TRAIN, TEST, STEPS] = [64, 16, 150];
-for (const name of ['actions', 'depth', 'tracking', 'boxes', 'pose']) {
+const TASKS = process.env.BENCH_TASKS?.split(',') ?? [
+  'actions',
+  'temporal',
+  'spatiotemporal',
+  'depth',
+  'tracking',
+  'boxes',
+  'pose',
+];
+for (const name of TASKS) {
   const task = synth4dTaskHead(name);
   const cfg = taskConfig(name, { size: S, frames: T });
   const render = (split: 'train' | 'val', n: number) =>
