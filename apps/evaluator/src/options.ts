@@ -44,7 +44,8 @@ const optionsSchema = z
     suite: z.enum(['4d', 'videoglue', 'all']).default('4d'),
     /**
      * A video manifest (JSONL, `@vfmkit/video`'s schema) to evaluate on instead of synth4d: its
-     * `classification` (from `label`), `temporal` (`segments`) and `spatiotemporal` (`boxes`) tasks,
+     * `classification` (from `label`), `multilabel` (`labels`), `temporal` (`segments`) and
+     * `spatiotemporal` (`boxes`) tasks,
      * split by each entry's `split` (train; val / validation / test). `suite` does not apply.
      */
     manifest: z.string().min(1).optional(),

@@ -124,6 +124,34 @@ describe('video manifests as evaluation data', () => {
     expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('## clips/temporal');
   });
 
+  it('vfm-eval --manifest runs multi-label classification from `labels`', async () => {
+    const multi = join(dir, 'multi.jsonl');
+    const rows = samples.map((s, i) => ({
+      path: `clip${i}.mp4`,
+      split: i < 8 ? 'train' : 'test',
+      labels: [...new Set(s.actions.objectLabels.map((l) => `motion-${l}`)), s.actions.cameraClass],
+    }));
+    writeFileSync(multi, rows.map((r) => JSON.stringify(r)).join('\n'));
+    const out = join(dir, 'report-multi');
+    const code = await main([
+      '--encoder',
+      onnx,
+      '--manifest',
+      multi,
+      '--adaptations',
+      'linear',
+      '--steps',
+      '10',
+      '--out',
+      out,
+    ]);
+    expect(code).toBe(0);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as EvalReport;
+    expect(report.tasks.map((t) => t.name)).toEqual(['multi/multilabel']);
+    expect(report.results[0].metrics?.[0].name).toBe('mAP');
+    expect(report.results[0].metrics?.[0].value).toBeGreaterThan(0);
+  });
+
   it('names the missing field when a task has no data, and a split without clips', async () => {
     const noSegments = join(dir, 'labels-only.jsonl');
     const rows = readFileSync(manifestPath, 'utf8')

@@ -101,6 +101,8 @@ export {
   type ClassificationTaskSpec,
   type ClassPredictions,
   classificationTask,
+  type MultiLabelTaskSpec,
+  multiLabelClassificationTask,
 } from './tasks/classification';
 export { type DepthTaskMetrics, depthTask, type TokenDepth, tokenDepth } from './tasks/depth';
 export { type FitTaskOptions, type FitTaskResult, fitTask, type TaskSplit } from './tasks/fit-task';

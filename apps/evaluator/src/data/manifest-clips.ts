@@ -7,6 +7,8 @@ import type { EvalClip } from './task-source';
 export interface ManifestClip extends EvalClip {
   /** Class id of `label`, or -1 without one. */
   readonly label: number;
+  /** Class ids of `labels` (multi-label). */
+  readonly labels: readonly number[];
   /** `segments`, as runs of the clip's frames (segments no sampled frame falls in are dropped). */
   readonly segments: readonly FrameSegment[];
   /** `boxes`, each on the clip frame nearest its time (boxes outside the sampled span are dropped). */
@@ -53,5 +55,10 @@ export function labelsOnClip(
     if (Math.abs(times[nearest] - b.time) <= spacing + 1e-9)
       boxes.push({ frame: nearest, box: b.box, labels: b.labels.map(classOf) });
   }
-  return { label: entry.label === undefined ? -1 : classOf(entry.label), segments, boxes };
+  return {
+    label: entry.label === undefined ? -1 : classOf(entry.label),
+    labels: (entry.labels ?? []).map(classOf),
+    segments,
+    boxes,
+  };
 }

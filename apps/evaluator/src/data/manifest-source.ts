@@ -4,6 +4,7 @@ import { basename, extname } from 'node:path';
 import { Rng } from '@vfmkit/core';
 import {
   classificationTask,
+  multiLabelClassificationTask,
   type ReadoutTask,
   spatiotemporalLocalizationTask,
   temporalLocalizationTask,
@@ -16,6 +17,7 @@ import type { TaskData, TaskSource } from './task-source';
 /** Tasks a manifest can define, and the entry field each needs. */
 export const MANIFEST_TASKS = {
   classification: 'label',
+  multilabel: 'labels',
   temporal: 'segments',
   spatiotemporal: 'boxes',
 } as const;
@@ -56,7 +58,7 @@ export function splitEntries(entries: readonly ResolvedEntry[], seed: number) {
 
 /**
  * The tasks of a video manifest (JSONL, `@vfmkit/video`'s schema) as task sources: `classification`
- * from `label`, `temporal` from `segments`, `spatiotemporal` from `boxes`, each over the entries that
+ * from `label`, `multilabel` from `labels`, `temporal` from `segments`, `spatiotemporal` from `boxes`, each over the entries that
  * have the field. Clips are decoded with ffmpeg at each encoder's clip size (T frames spread over the
  * entry's span, resized to H x W), two files at a time, once per size for all tasks.
  * @param tasks the tasks to run (default: every task the manifest has data for).
@@ -82,7 +84,7 @@ export async function manifestSources(
     if (!available.includes(t as ManifestTask))
       throw new EvaluatorError(
         `manifest ${path} has no data for task "${t}" (it has: ${available.join(', ') || 'none'}; ` +
-          `classification needs label, temporal segments, spatiotemporal boxes)`,
+          `classification needs label, multilabel labels, temporal segments, spatiotemporal boxes)`,
         { what: 'tasks', value: t },
       );
   const { train, test } = splitEntries(manifest.entries, options.seed);
@@ -115,6 +117,12 @@ export async function manifestSources(
         name: `${dataset}/classification`,
         classes: C,
         labelOf: (s) => s.label,
+      }),
+    multilabel: () =>
+      multiLabelClassificationTask<ManifestClip>({
+        name: `${dataset}/multilabel`,
+        classes: C,
+        labelsOf: (s) => s.labels,
       }),
     temporal: () =>
       temporalLocalizationTask<ManifestClip>({

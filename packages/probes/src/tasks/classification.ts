@@ -1,6 +1,11 @@
 import { ProbeError } from '../errors';
 import type { ArrayWithShape } from '../heads/train';
-import { type ClassificationResult, classificationAccuracy } from '../metrics/classification';
+import {
+  type ClassificationResult,
+  classificationAccuracy,
+  type MultiLabelMapResult,
+  multiLabelMap,
+} from '../metrics/classification';
 import { ALL_READOUTS, poolerConfig, type ReadoutTask } from './task';
 
 /** Logits `[B, C]`. */
@@ -77,5 +82,67 @@ export function classificationTask<S>(
       ];
     },
     score: (m) => 100 * m.top1,
+  };
+}
+
+/** What a {@link multiLabelClassificationTask} needs to know. */
+export interface MultiLabelTaskSpec<S> {
+  readonly name: string;
+  /** Number of classes C. */
+  readonly classes: number;
+  /** The class ids of a clip (any number, each in [0, C)). */
+  readonly labelsOf: (sample: S) => readonly number[];
+}
+
+/**
+ * A multi-label clip classification task (VideoGLUE's Charades style): a pooled readout gives `C`
+ * logits, trained with sigmoid cross-entropy on multi-hot targets and scored by mAP over the classes
+ * with at least one positive.
+ */
+export function multiLabelClassificationTask<S>(
+  spec: MultiLabelTaskSpec<S>,
+): ReadoutTask<S, ClassPredictions, MultiLabelMapResult> {
+  const C = spec.classes;
+  const multiHot = (samples: readonly S[]): Float32Array => {
+    const out = new Float32Array(samples.length * C);
+    samples.forEach((s, i) => {
+      for (const label of spec.labelsOf(s)) {
+        if (!Number.isInteger(label) || label < 0 || label >= C)
+          throw new ProbeError(`${spec.name}: clip ${i} has label ${label}, outside [0, ${C})`, {
+            what: 'labels',
+            index: i,
+            value: label,
+          });
+        out[i * C + label] = 1;
+      }
+    });
+    return out;
+  };
+  return {
+    name: spec.name,
+    loss: 'sigmoid-cross-entropy',
+    readouts: ALL_READOUTS,
+    headline: 'mAP',
+    scoreName: 'mAP x 100',
+    headConfig(kind, geometry) {
+      const base = poolerConfig(kind, geometry);
+      return { ...base, outputs: C, ...(kind === 'linear' ? { pool: 'mean' as const } : { queries: 1 }) };
+    },
+    targetsFrom(samples) {
+      return { targets: { data: multiHot(samples), shape: [samples.length, 1, C] } };
+    },
+    decode(outputs: ArrayWithShape) {
+      return { logits: outputs.data, shape: [outputs.shape[0], C] };
+    },
+    evaluate(pred, samples) {
+      return multiLabelMap(pred.logits, pred.shape, multiHot(samples));
+    },
+    metrics(m) {
+      return [
+        { name: 'mAP', value: m.map, higherIsBetter: true },
+        { name: 'classesEvaluated', value: m.classesEvaluated, higherIsBetter: true },
+      ];
+    },
+    score: (m) => 100 * m.map,
   };
 }
