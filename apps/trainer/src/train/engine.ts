@@ -6,7 +6,6 @@ import {
   type Batch,
   batchToTensors,
   computeGradients,
-  DataParallel,
   GradientAccumulator,
   paramsToTensors,
   shardBatch,
