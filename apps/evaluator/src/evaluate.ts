@@ -89,9 +89,10 @@ export interface EvalReport {
 
 /**
  * Evaluates encoders on synth4d tasks (rendered at each encoder's clip size) or on the tasks of a
- * video manifest (decoded at each encoder's clip size): extracts features once through ONNX Runtime (cached by encoder hash and data), trains each
- * adaptation's head on the train clips, scores it on val clips, computes the VGS per encoder and writes
- * `report.md`, `report.json` and `report.html` to `options.out`.
+ * video manifest (decoded at each encoder's clip size): extracts features once through ONNX Runtime
+ * (cached by encoder hash and data), trains each adaptation's head on the train clips, scores it on
+ * the test clips, computes the VGS per encoder and writes `report.md`, `report.json` and
+ * `report.html` to `options.out`.
  * @throws EvaluatorError for bad options or encoder paths (before any work starts).
  */
 export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {

@@ -1,4 +1,5 @@
 import { ProbeError } from '../errors';
+import type { ProbeHeadConfigInput } from '../heads/config';
 import type { ArrayWithShape } from '../heads/train';
 import {
   type ClassificationResult,
@@ -6,7 +7,7 @@ import {
   type MultiLabelMapResult,
   multiLabelMap,
 } from '../metrics/classification';
-import { ALL_READOUTS, poolerConfig, type ReadoutTask } from './task';
+import { ALL_READOUTS, poolerConfig, type ReadoutKind, type ReadoutTask, type TaskGeometry } from './task';
 
 /** Logits `[B, C]`. */
 export interface ClassPredictions {
@@ -18,6 +19,15 @@ export interface ClassPredictions {
 export interface ClassificationTaskMetrics extends ClassificationResult {
   /** Fraction of the most frequent true class: what always predicting it would score. */
   majority: number;
+}
+
+/** A clip-level head with C outputs: the mean token for `linear`, one query for the poolers. */
+function pooledHeadConfig(kind: ReadoutKind, geometry: TaskGeometry, C: number): ProbeHeadConfigInput {
+  return {
+    ...poolerConfig(kind, geometry),
+    outputs: C,
+    ...(kind === 'linear' ? { pool: 'mean' as const } : { queries: 1 }),
+  };
 }
 
 /** What a {@link classificationTask} needs to know. */
@@ -55,10 +65,7 @@ export function classificationTask<S>(
     readouts: ALL_READOUTS,
     headline: 'top1',
     scoreName: 'top-1 x 100',
-    headConfig(kind, geometry) {
-      const base = poolerConfig(kind, geometry);
-      return { ...base, outputs: C, ...(kind === 'linear' ? { pool: 'mean' as const } : { queries: 1 }) };
-    },
+    headConfig: (kind, geometry) => pooledHeadConfig(kind, geometry, C),
     targetsFrom(samples) {
       return { targets: { data: labelsOf(samples), shape: [samples.length, 1] } };
     },
@@ -124,10 +131,7 @@ export function multiLabelClassificationTask<S>(
     readouts: ALL_READOUTS,
     headline: 'mAP',
     scoreName: 'mAP x 100',
-    headConfig(kind, geometry) {
-      const base = poolerConfig(kind, geometry);
-      return { ...base, outputs: C, ...(kind === 'linear' ? { pool: 'mean' as const } : { queries: 1 }) };
-    },
+    headConfig: (kind, geometry) => pooledHeadConfig(kind, geometry, C),
     targetsFrom(samples) {
       return { targets: { data: multiHot(samples), shape: [samples.length, 1, C] } };
     },
