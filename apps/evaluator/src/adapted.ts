@@ -1,4 +1,4 @@
-import { type ClipBatch, Rng } from '@vfmkit/core';
+import { Rng } from '@vfmkit/core';
 import {
   type AdaptationConfigInput,
   adaptBackbone,
@@ -11,11 +11,14 @@ import {
 } from '@vfmkit/probes';
 import { loadVitCheckpoint, type NamedWeights, type VitConfig } from '@vfmkit/vit-encoder';
 import { VitModel } from '@vfmkit/vit-encoder/tfjs';
-import type { EvalClip } from './data/task-source';
+import { type EvalClip, stackClips } from './data/task-source';
 import type { ResultEntry } from './evaluate';
 
 /** The methods that train inside the backbone. */
 export type BackboneMethod = 'adapter' | 'e2e';
+
+/** The clip size `[T, H, W]` of a task geometry. */
+const clipOf = (g: TaskGeometry) => [g.frames, g.height, g.width];
 
 /** What each backbone method does to the encoder: LoRA rank 8 on qkv (probes' default), or full finetuning. */
 export const BACKBONE_ADAPTATIONS: Record<BackboneMethod, AdaptationConfigInput> = {
@@ -40,17 +43,6 @@ export interface AdaptedRun {
   readonly batchSize: number;
   readonly lr: number;
   readonly seed: number;
-}
-
-/** Stacks the samples' RGB clips into one `[B, T, H, W, 3]` batch. */
-export function clipBatchOf(samples: readonly EvalClip[], geometry: TaskGeometry): ClipBatch {
-  const { frames: T, height: H, width: W } = geometry;
-  const size = T * H * W * 3;
-  const data = new Float32Array(samples.length * size);
-  samples.forEach((s, i) => {
-    data.set(s.rgb, i * size);
-  });
-  return { data, shape: [samples.length, T, H, W, 3] };
 }
 
 /**
@@ -91,7 +83,7 @@ export class AdaptedRunner {
       const fit = trainAdapted(
         model,
         head,
-        clipBatchOf(r.train, r.geometry),
+        stackClips(r.train, clipOf(r.geometry)),
         targets,
         {
           loss: r.task.loss,
@@ -104,7 +96,7 @@ export class AdaptedRunner {
         },
         rng.fork(),
       );
-      const outputs = predictAdapted(model, head, clipBatchOf(r.test, r.geometry), {
+      const outputs = predictAdapted(model, head, stackClips(r.test, clipOf(r.geometry)), {
         batchSize: r.batchSize,
         condition: conditioned ? r.task.condition?.(r.test, r.geometry) : undefined,
       });

@@ -1,6 +1,6 @@
 import { type FeatureCache, hashEncoderFile } from '@vfmkit/probes';
 import type { VideoEncoder } from '@vfmkit/vit-encoder/onnx';
-import type { EvalClip } from './data/task-source';
+import { type EvalClip, stackClips } from './data/task-source';
 
 /** Frozen features of a set of clips: final tokens `[B, N, D]` and the last layers `[B, L, N, D]`. */
 export interface ClipFeatures {
@@ -34,16 +34,12 @@ export async function extractFeatures(
   samples: readonly EvalClip[],
   batch = 8,
 ): Promise<ClipFeatures> {
-  const [T, H, W] = encoder.meta.clip;
-  const clipSize = T * H * W * 3;
   const plan = layerPlan(encoder);
   const key = { encoderHash: await hashEncoderFile(onnxPath), dataKey };
   let computed = 0;
   const t0 = performance.now();
   const { arrays } = await cache.getOrCompute(key, samples.length, batch, async (start, count) => {
-    const data = new Float32Array(count * clipSize);
-    for (let i = 0; i < count; i++) data.set(samples[start + i].rgb, i * clipSize);
-    const e = await encoder.embed({ data, shape: [count, T, H, W, 3] });
+    const e = await encoder.embed(stackClips(samples.slice(start, start + count), encoder.meta.clip));
     const [, N, D] = e.dims;
     const layers = new Float32Array(count * plan.length * N * D);
     for (let b = 0; b < count; b++)

@@ -1,8 +1,19 @@
+import type { ClipBatch } from '@vfmkit/core';
 import type { ReadoutTask } from '@vfmkit/probes';
 
 /** A clip the evaluator embeds: `rgb` is `[T, H, W, 3]` float32 in [0, 1] at the encoder's clip size. */
 export interface EvalClip {
   readonly rgb: Float32Array;
+}
+
+/** Stacks clips of size `[T, H, W]` into one `[B, T, H, W, 3]` batch. */
+export function stackClips(clips: readonly EvalClip[], [T, H, W]: readonly number[]): ClipBatch {
+  const size = T * H * W * 3;
+  const data = new Float32Array(clips.length * size);
+  clips.forEach((c, i) => {
+    data.set(c.rgb, i * size);
+  });
+  return { data, shape: [clips.length, T, H, W, 3] };
 }
 
 /** A task's clips at one clip size: the readout task, its train and test clips, and their cache key. */
