@@ -5,7 +5,7 @@ import { decoderMaskBatch } from './decoder-mask';
 import { adaptiveDecoderMask } from './decoder-strategies';
 import { encoderMaskBatch } from './encoder-mask';
 import { MaskBudgetError, PriorityError } from './errors';
-import { hasPython, python } from './internal/test-helpers';
+import { hasPython, python } from '../test/test-helpers';
 import { maskRow } from './token-mask';
 import { tubeMask } from './tube-mask';
 

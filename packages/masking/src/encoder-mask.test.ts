@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { blockMask } from './block-mask';
 import { type EncoderMaskSpec, encoderMask, encoderMaskBatch, hiddenMaskBatch } from './encoder-mask';
-import { expectConsistent, hasPython, python } from './internal/test-helpers';
+import { expectConsistent, hasPython, python } from '../test/test-helpers';
 import { randomMask } from './random-mask';
 import { runningCellMask } from './running-cell-mask';
 import { maskRow } from './token-mask';

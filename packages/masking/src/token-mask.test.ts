@@ -2,7 +2,7 @@ import { ConfigError, ShapeError } from '@vfmkit/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkGrid, hiddenCount } from './grid';
-import { expectConsistent } from './internal/test-helpers';
+import { expectConsistent } from '../test/test-helpers';
 import { tokenMaskFromHidden } from './token-mask';
 
 describe('token masks: both forms', () => {

@@ -6,7 +6,7 @@ import { attr } from './attributes';
 import { OnnxGraphError } from './errors';
 import { GraphBuilder } from './graph-builder';
 import { GraphCore } from './graph-core';
-import { f32 } from './internal/test-utils';
+import { f32 } from '../test/test-utils';
 import { readModelInfo } from './model-info';
 import { openSession } from './session';
 

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { CudaUnavailableError, OnnxRunError, OnnxSessionError } from './errors';
 import { GraphBuilder } from './graph-builder';
 import { cudaProviderFiles } from './internal/cuda-probe';
-import * as R from './internal/reference';
-import { f32, Rng, randn } from './internal/test-utils';
+import * as R from '../test/reference';
+import { f32, Rng, randn } from '../test/test-utils';
 import { openSession, resetCudaProbe } from './session';
 
 const probe = cudaProviderFiles();

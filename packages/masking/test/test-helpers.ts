@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { expect } from 'vitest';
-import type { TokenMask } from '../token-mask';
+import type { TokenMask } from '../src/token-mask';
 
 /** True when Debian's python3 with numpy is available for reference checks. */
 export const hasPython = (() => {

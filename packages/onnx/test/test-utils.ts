@@ -1,7 +1,7 @@
 import { Rng } from '@vfmkit/core';
-import type { ElemType, TypedTensor } from '../dtype';
-import type { GraphCore } from '../graph-core';
-import { openSession } from '../session';
+import type { ElemType, TypedTensor } from '../src/dtype';
+import type { GraphCore } from '../src/graph-core';
+import { openSession } from '../src/session';
 
 /** `n` normal(0, scale) floats from a seeded RNG. */
 export function randn(rng: Rng, n: number, scale = 1): Float32Array {
