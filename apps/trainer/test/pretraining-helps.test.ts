@@ -3,13 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ClipBatch, Rng, tokenGridOf } from '@vfmkit/core';
 import { tf } from '@vfmkit/nn';
-import {
-  type ArrayWithShape,
-  type DepthMetrics,
-  depthTask,
-  fitTask,
-  type TaskGeometry,
-} from '@vfmkit/probes';
+import type { DepthMetrics } from '@vfmkit/metrics';
+import { type ArrayWithShape, depthTask, fitTask, type TaskGeometry } from '@vfmkit/probes';
 import { renderSample, type Synth4dSample, splitSeed, taskConfig } from '@vfmkit/synth4d';
 import { type NamedWeights, type VitConfig, vitWeightSpecs } from '@vfmkit/vit-encoder';
 import { VitModel } from '@vfmkit/vit-encoder/tfjs';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { hasPython, runReference } from '../../test/python-reference';
-import { MetricInputError } from '../errors';
+import { hasPython, runReference } from '../test/python-reference';
+import { MetricInputError } from './errors';
 import { averagePrecision, envelopeAp, iouThresholds } from './average-precision';
 
 describe('envelopeAp', () => {

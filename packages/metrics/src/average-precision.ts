@@ -1,6 +1,6 @@
 import { ConfigError } from '@vfmkit/core';
-import { MetricInputError } from '../errors';
-import { argsortDescending, type BoolLike, checkFinite, type Numeric, toBinary } from '../internal/check';
+import { MetricInputError } from './errors';
+import { argsortDescending, type BoolLike, checkFinite, type Numeric, toBinary } from './internal/check';
 
 /**
  * Average precision of a ranked list of detections, each already marked true or false positive, with

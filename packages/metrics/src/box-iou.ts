@@ -1,4 +1,4 @@
-import { MetricInputError } from '../errors';
+import { MetricInputError } from './errors';
 
 /** An axis-aligned box `[x0, y0, x1, y1]` (continuous coordinates, x1 >= x0, y1 >= y0). */
 export type Box = readonly [number, number, number, number];

@@ -1,6 +1,6 @@
 import { ShapeError } from '@vfmkit/core';
 import { describe, expect, it } from 'vitest';
-import { MetricInputError } from '../errors';
+import { MetricInputError } from './errors';
 import { boxTrackingMetrics } from './box-tracking';
 
 describe('boxTrackingMetrics', () => {

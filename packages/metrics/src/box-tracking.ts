@@ -1,5 +1,5 @@
 import { assertShape } from '@vfmkit/core';
-import { type BoolLike, type Numeric, toBinary } from '../internal/check';
+import { type BoolLike, type Numeric, toBinary } from './internal/check';
 import { boxIou, checkBox } from './box-iou';
 
 /** Box tracking scores: mean IoU and success rate, per sequence and overall. */

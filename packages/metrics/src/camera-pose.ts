@@ -1,6 +1,6 @@
 import { assertShape, ConfigError } from '@vfmkit/core';
-import { checkFinite, type Numeric } from '../internal/check';
-import { umeyama } from '../internal/linalg';
+import { checkFinite, type Numeric } from './internal/check';
+import { umeyama } from './internal/linalg';
 
 /** Which frame pairs are compared: every `i < j`, consecutive frames, or the first frame with each other. */
 export type PosePairs = 'all' | 'consecutive' | 'first';

@@ -1,5 +1,5 @@
 import { assertShape, ConfigError } from '@vfmkit/core';
-import { type BoolLike, checkFinite, checkLabels, type Numeric, nanMean, toBinary } from '../internal/check';
+import { type BoolLike, checkFinite, checkLabels, type Numeric, nanMean, toBinary } from './internal/check';
 import { averagePrecision } from './average-precision';
 
 /**

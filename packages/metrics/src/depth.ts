@@ -1,5 +1,5 @@
 import { assertLength, ConfigError, ShapeError, sizeOf } from '@vfmkit/core';
-import { type BoolLike, checkFinite, type Numeric, toBinary } from '../internal/check';
+import { type BoolLike, checkFinite, type Numeric, toBinary } from './internal/check';
 
 /**
  * How predictions are put on the ground truth's scale before scoring: `none` scores metric depth as

@@ -1,7 +1,7 @@
 import { ConfigError, ShapeError } from '@vfmkit/core';
 import { describe, expect, it } from 'vitest';
-import { hasPython, runReference } from '../../test/python-reference';
-import { MetricInputError } from '../errors';
+import { hasPython, runReference } from '../test/python-reference';
+import { MetricInputError } from './errors';
 import { scaleToTapVid, tapVidMetrics } from './point-tracking';
 
 describe('tapVidMetrics', () => {

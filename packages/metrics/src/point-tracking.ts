@@ -1,6 +1,6 @@
 import { assertShape, ConfigError } from '@vfmkit/core';
-import { MetricInputError } from '../errors';
-import { type BoolLike, checkFinite, type Numeric, toBinary } from '../internal/check';
+import { MetricInputError } from './errors';
+import { type BoolLike, checkFinite, type Numeric, toBinary } from './internal/check';
 
 /** TAP-Vid query mode: `first` scores only frames after the query frame, `strided` every frame but it. */
 export type TapVidQueryMode = 'first' | 'strided';

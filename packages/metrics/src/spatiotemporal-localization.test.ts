@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MetricInputError } from '../errors';
+import { MetricInputError } from './errors';
 import { boxIou } from './box-iou';
 import { type FrameBox, frameAp, frameMap } from './spatiotemporal-localization';
 

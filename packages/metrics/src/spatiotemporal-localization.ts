@@ -1,6 +1,6 @@
 import { ConfigError } from '@vfmkit/core';
-import { MetricInputError } from '../errors';
-import { argsortDescending, maxLabel, nanMean } from '../internal/check';
+import { MetricInputError } from './errors';
+import { argsortDescending, maxLabel, nanMean } from './internal/check';
 import { envelopeAp } from './average-precision';
 import { type Box, boxIou, checkBox } from './box-iou';
 

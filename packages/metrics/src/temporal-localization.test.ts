@@ -1,10 +1,10 @@
 import { ConfigError } from '@vfmkit/core';
 import { describe, expect, it } from 'vitest';
-import { hasPython, runReference } from '../../test/python-reference';
-import { MetricInputError } from '../errors';
+import { hasPython, runReference } from '../test/python-reference';
+import { MetricInputError } from './errors';
 import {
   segmentsFromFrameScores,
-  type TemporalSegment,
+  type LabeledSegment,
   temporalIou,
   temporalLocalizationMap,
   temporalNms,
@@ -25,7 +25,7 @@ describe('temporalIou', () => {
 
 describe('temporalNms', () => {
   it('keeps the best of overlapping same-class segments', () => {
-    const dets: TemporalSegment[] = [
+    const dets: LabeledSegment[] = [
       { video: 'a', start: 0, end: 10, label: 0, score: 0.6 },
       { video: 'a', start: 1, end: 10, label: 0, score: 0.9 }, // tIoU 0.9 with the first
       { video: 'a', start: 1, end: 10, label: 1, score: 0.5 }, // other class: kept
@@ -56,11 +56,11 @@ describe('segmentsFromFrameScores', () => {
 
 describe('temporalLocalizationMap', () => {
   it('matches a hand-worked example with a duplicate detection', () => {
-    const gt: TemporalSegment[] = [
+    const gt: LabeledSegment[] = [
       { video: 'a', start: 0, end: 10, label: 0 },
       { video: 'a', start: 20, end: 30, label: 0 },
     ];
-    const dets: TemporalSegment[] = [
+    const dets: LabeledSegment[] = [
       { video: 'a', start: 0, end: 10, label: 0, score: 0.9 }, // hits gt 0 exactly
       { video: 'a', start: 0, end: 10, label: 0, score: 0.8 }, // duplicate: FP
       { video: 'a', start: 21, end: 30, label: 0, score: 0.7 }, // tIoU 0.9 with gt 1
@@ -74,8 +74,8 @@ describe('temporalLocalizationMap', () => {
     expect(r.classesEvaluated).toBe(1);
   });
   it('leaves out classes without ground truth and scores 0 for missed classes', () => {
-    const gt: TemporalSegment[] = [{ video: 'a', start: 0, end: 4, label: 1 }];
-    const dets: TemporalSegment[] = [{ video: 'a', start: 0, end: 4, label: 0, score: 1 }];
+    const gt: LabeledSegment[] = [{ video: 'a', start: 0, end: 4, label: 1 }];
+    const dets: LabeledSegment[] = [{ video: 'a', start: 0, end: 4, label: 0, score: 1 }];
     const r = temporalLocalizationMap(dets, gt, { numClasses: 3 });
     expect(r.classesEvaluated).toBe(1);
     expect(Number.isNaN(r.apPerClass[0])).toBe(true);
@@ -83,8 +83,8 @@ describe('temporalLocalizationMap', () => {
     expect(temporalLocalizationMap([], []).map).toBeNaN();
   });
   it('never matches an empty detection or across videos', () => {
-    const gt: TemporalSegment[] = [{ video: 'a', start: 5, end: 5, label: 0 }];
-    const dets: TemporalSegment[] = [
+    const gt: LabeledSegment[] = [{ video: 'a', start: 5, end: 5, label: 0 }];
+    const dets: LabeledSegment[] = [
       { video: 'a', start: 5, end: 5, label: 0, score: 1 },
       { video: 'b', start: 5, end: 5, label: 0, score: 1 },
     ];
@@ -103,8 +103,8 @@ describe('temporalLocalizationMap', () => {
     let seed = 11;
     const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
     const cases = Array.from({ length: 6 }, () => {
-      const gts: TemporalSegment[] = [];
-      const dets: TemporalSegment[] = [];
+      const gts: LabeledSegment[] = [];
+      const dets: LabeledSegment[] = [];
       for (let v = 0; v < 4; v++) {
         for (let g = 0; g < 3; g++) {
           const start = rand() * 50;

@@ -1,10 +1,10 @@
 import { assertShape, ConfigError } from '@vfmkit/core';
-import { MetricInputError } from '../errors';
-import { argsortDescending, checkFinite, maxLabel, type Numeric, nanMean } from '../internal/check';
+import { MetricInputError } from './errors';
+import { argsortDescending, checkFinite, maxLabel, type Numeric, nanMean } from './internal/check';
 import { envelopeAp, iouThresholds } from './average-precision';
 
 /** A temporal segment `[start, end)` in seconds (or frames) of one video, with its class. */
-export interface TemporalSegment {
+export interface LabeledSegment {
   /** Which video the segment belongs to; matching happens only within a video. */
   video: string | number;
   start: number;
@@ -24,7 +24,7 @@ export function temporalIou(aStart: number, aEnd: number, bStart: number, bEnd: 
   return union > 0 ? inter / union : 0;
 }
 
-function checkSegments(name: string, segs: readonly TemporalSegment[], needScore: boolean): void {
+function checkSegments(name: string, segs: readonly LabeledSegment[], needScore: boolean): void {
   segs.forEach((s, i) => {
     if (!Number.isFinite(s.start) || !Number.isFinite(s.end) || s.end < s.start)
       throw new MetricInputError(
@@ -47,15 +47,15 @@ function checkSegments(name: string, segs: readonly TemporalSegment[], needScore
  * `iouThreshold`, repeats. Returns the kept segments, highest score first.
  */
 export function temporalNms(
-  detections: readonly TemporalSegment[],
+  detections: readonly LabeledSegment[],
   iouThreshold: number,
   options: { classAgnostic?: boolean } = {},
-): TemporalSegment[] {
+): LabeledSegment[] {
   checkSegments('detections', detections, true);
   if (!(iouThreshold >= 0 && iouThreshold <= 1))
     throw new ConfigError(`iouThreshold must be in [0, 1], got ${iouThreshold}`, { key: 'iouThreshold' });
   const order = argsortDescending(detections.map((d) => d.score as number));
-  const kept: TemporalSegment[] = [];
+  const kept: LabeledSegment[] = [];
   for (const i of order) {
     const d = detections[i];
     const suppressed = kept.some(
@@ -91,13 +91,13 @@ export function segmentsFromFrameScores(
   scores: Numeric,
   shape: readonly number[],
   options: FrameScoreSegmentOptions,
-): TemporalSegment[] {
+): LabeledSegment[] {
   const { T, C } = assertShape('scores', shape, ['T', 'C']);
   checkFinite('scores', scores, shape);
   const dt = options.frameSeconds ?? 1;
   const minFrames = options.minFrames ?? 1;
   if (!(dt > 0)) throw new ConfigError(`frameSeconds must be > 0, got ${dt}`, { key: 'frameSeconds' });
-  const out: TemporalSegment[] = [];
+  const out: LabeledSegment[] = [];
   for (let c = 0; c < C; c++) {
     let start = -1;
     let sum = 0;
@@ -126,8 +126,8 @@ export function segmentsFromFrameScores(
  * @returns `[K]` AP per threshold; `NaN` entries when the class has no ground truth.
  */
 export function temporalAp(
-  detections: readonly TemporalSegment[],
-  groundTruth: readonly TemporalSegment[],
+  detections: readonly LabeledSegment[],
+  groundTruth: readonly LabeledSegment[],
   thresholds: readonly number[],
 ): Float64Array {
   const K = thresholds.length;
@@ -186,8 +186,8 @@ export interface TemporalLocalizationResult {
  * @param numClasses C; defaults to 1 + the largest label seen.
  */
 export function temporalLocalizationMap(
-  detections: readonly TemporalSegment[],
-  groundTruth: readonly TemporalSegment[],
+  detections: readonly LabeledSegment[],
+  groundTruth: readonly LabeledSegment[],
   options: { thresholds?: readonly number[]; numClasses?: number } = {},
 ): TemporalLocalizationResult {
   checkSegments('detections', detections, true);

@@ -1,17 +1,6 @@
 import { VfmError } from '@vfmkit/core';
 
 /**
- * A metric was given values it cannot score: NaN or infinite numbers, a label outside `[0, C)`, a box
- * or segment with its end before its start, a non-binary target. Shape mismatches throw core's
- * `ShapeError` instead. `details.name` names the offending argument; `details.index` the first bad entry.
- */
-export class MetricInputError extends VfmError {
-  constructor(message: string, details: { name: string; index?: number; [k: string]: unknown }) {
-    super('PROBES_METRIC_INPUT', message, details);
-  }
-}
-
-/**
  * A probe head or adaptation could not be built or trained: bad feature layout, a layer index outside
  * the encoder, labels that do not match the batch. `details.what` names the offending part.
  */

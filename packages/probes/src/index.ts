@@ -22,7 +22,7 @@ export {
   type FeatureCacheKey,
   hashEncoderFile,
 } from './cache/feature-cache';
-export { FeatureCacheError, MetricInputError, ProbeError } from './errors';
+export { FeatureCacheError, ProbeError } from './errors';
 export { pooledCrossAttention } from './heads/attention';
 export {
   type ProbeHeadConfig,
@@ -40,54 +40,6 @@ export {
   type TrainProbeResult,
   trainProbe,
 } from './heads/train';
-export { averagePrecision, envelopeAp, iouThresholds } from './metrics/average-precision';
-export { type Box, boxIou } from './metrics/box-iou';
-export { type BoxTrackingMetrics, boxTrackingMetrics } from './metrics/box-tracking';
-export {
-  type CameraPoseMetrics,
-  type CameraPoseOptions,
-  cameraPoseMetrics,
-  directionAngleDegrees,
-  type PosePairs,
-  rotationAngleDegrees,
-} from './metrics/camera-pose';
-export {
-  type ClassificationResult,
-  classificationAccuracy,
-  type MultiLabelMapResult,
-  multiLabelMap,
-  topKAccuracy,
-} from './metrics/classification';
-export {
-  type DepthAlignment,
-  type DepthMetricOptions,
-  type DepthMetrics,
-  depthMetrics,
-} from './metrics/depth';
-export {
-  scaleToTapVid,
-  TAPVID_THRESHOLDS,
-  type TapVidInputs,
-  type TapVidMetrics,
-  type TapVidQueryMode,
-  tapVidMetrics,
-} from './metrics/point-tracking';
-export {
-  type FrameBox,
-  type FrameMapResult,
-  frameAp,
-  frameMap,
-} from './metrics/spatiotemporal-localization';
-export {
-  type FrameScoreSegmentOptions,
-  segmentsFromFrameScores,
-  type TemporalLocalizationResult,
-  type TemporalSegment,
-  temporalAp,
-  temporalIou,
-  temporalLocalizationMap,
-  temporalNms,
-} from './metrics/temporal-localization';
 export { actionsTask } from './tasks/actions';
 export { type BoxPredictions, boxTrackingTask } from './tasks/box-tracking';
 export {

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { motionClips } from '../../test/motion-clips';
 import { ProbeError } from '../errors';
 import { ProbeHead } from '../heads/probe-head';
-import { topKAccuracy } from '../metrics/classification';
+import { topKAccuracy } from '@vfmkit/metrics';
 import { adaptBackbone, isAdapterParam } from './adapt-backbone';
 import { adaptedCost } from './adapted-cost';
 import { parseAdaptationConfig } from './config';

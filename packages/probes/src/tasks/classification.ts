@@ -6,7 +6,7 @@ import {
   classificationAccuracy,
   type MultiLabelMapResult,
   multiLabelMap,
-} from '../metrics/classification';
+} from '@vfmkit/metrics';
 import { ALL_READOUTS, poolerConfig, type ReadoutKind, type ReadoutTask, type TaskGeometry } from './task';
 
 /** Logits `[B, C]`. */

@@ -4,10 +4,10 @@ import { ProbeError } from '../errors';
 import {
   segmentsFromFrameScores,
   type TemporalLocalizationResult,
-  type TemporalSegment,
+  type LabeledSegment,
   temporalLocalizationMap,
   temporalNms,
-} from '../metrics/temporal-localization';
+} from '@vfmkit/metrics';
 import {
   ALL_READOUTS,
   checkReadout,
@@ -29,7 +29,7 @@ export interface TemporalPredictions {
   readonly scores: Float32Array;
   readonly shape: readonly [number, number, number];
   /** Detections (video = clip index in the batch, times in frames). */
-  readonly detections: TemporalSegment[];
+  readonly detections: LabeledSegment[];
 }
 
 /** Temporal localization mAP plus per-frame top-1: the share of labelled frames whose best class is one of theirs. */
@@ -77,7 +77,7 @@ export function temporalLocalizationTask<S>(
   spec: TemporalLocalizationSpec<S>,
 ): ReadoutTask<S, TemporalPredictions, TemporalTaskMetrics> {
   const C = spec.classes;
-  const groundTruth = (samples: readonly S[], geometry: TaskGeometry): TemporalSegment[] =>
+  const groundTruth = (samples: readonly S[], geometry: TaskGeometry): LabeledSegment[] =>
     samples.flatMap((s, b) =>
       spec.segmentsOf(s, geometry).map((g, i) => {
         if (!(g.start >= 0 && g.end <= geometry.frames && g.end > g.start) || !(g.label >= 0 && g.label < C))
@@ -114,7 +114,7 @@ export function temporalLocalizationTask<S>(
       const T = geometry.frames;
       // rows are time steps, each holding its ft frames' C logits: [B, Tt, ft * C] = [B, T, C]
       const scores = Float32Array.from(outputs.data, sigmoid);
-      const detections: TemporalSegment[] = [];
+      const detections: LabeledSegment[] = [];
       for (let b = 0; b < samples.length; b++) {
         const clip = scores.subarray(b * T * C, (b + 1) * T * C);
         const candidates = PROPOSAL_THRESHOLDS.flatMap((threshold) =>
