@@ -1,4 +1,12 @@
 export {
+  defaultEncoderCacheDir,
+  type EncoderSource,
+  type EncoderSourceKind,
+  type EncoderSourceOptions,
+  loadEncoderWeights,
+  resolveEncoderSource,
+} from './encoder-source';
+export {
   buildVitGraph,
   exportVitOnnx,
   positionTable,
@@ -6,6 +14,7 @@ export {
   type VitOnnxMeta,
   writeVitOnnx,
 } from './export';
+export { EncoderSourceError, OnnxOnlyEncoderError } from './source-errors';
 export {
   type Embedding,
   type LongEmbedding,

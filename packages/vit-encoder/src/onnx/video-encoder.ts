@@ -1,9 +1,10 @@
 import { assertShape, type ClipBatch, ConfigError, ShapeError, type TokenGrid } from '@vfmkit/core';
 import { type Device, type OnnxSession, openSession, readModelInfo, type TypedTensor } from '@vfmkit/onnx';
+import { type EncoderSource, type EncoderSourceOptions, resolveEncoderSource } from './encoder-source';
 import type { VitOnnxMeta } from './export';
 
-/** Options of {@link VideoEncoder.load}. */
-export interface VideoEncoderOptions {
+/** Options of {@link VideoEncoder.load} (the source options apply to paths that are not `.onnx` files). */
+export interface VideoEncoderOptions extends EncoderSourceOptions {
   /** `auto` (CUDA when its provider loads, else CPU with a one-line notice), `cuda` or `cpu`. */
   readonly device?: Device;
   /** Intra-op threads (ONNX Runtime's default when omitted). */
@@ -51,6 +52,8 @@ export class VideoEncoder {
     private readonly session: OnnxSession,
     /** What the model was exported with (config, clip size, exposed layers). */
     readonly meta: VitOnnxMeta,
+    /** Where the model came from (absent when it was loaded from bytes). */
+    readonly source?: EncoderSource,
   ) {}
 
   /** The provider that runs the model: `cuda` or `cpu`. */
@@ -59,11 +62,21 @@ export class VideoEncoder {
   }
 
   /**
-   * Opens an exported encoder (a path or bytes).
-   * @throws ConfigError when the model was not exported by vfmkit's ViT exporter.
+   * Opens an encoder from any source in one call: a `vfm-train` run folder, a vit-encoder checkpoint
+   * (`.safetensors` with `vit_config`), a Hugging Face VideoMAE checkpoint (`model.safetensors` with its
+   * `config.json` beside it, or their folder), an exported `.onnx` file, or ONNX bytes. Sources with
+   * weights are exported to ONNX behind the scenes, cached by content hash in `options.cacheDir`
+   * (see {@link resolveEncoderSource}); `encoder.source` says what was found and where its weights are.
+   * @example
+   * const encoder = await VideoEncoder.load('runs/mae-nano', { device: 'cpu' });
+   * const { tokens, pooled } = await encoder.embed(clips); // clips [B, T, H, W, 3] in [0, 1]
+   * @throws EncoderSourceError for a path that is no encoder source; ConfigError when the ONNX model
+   *   was not exported by vfmkit's ViT exporter.
    */
   static async load(model: string | Uint8Array, options: VideoEncoderOptions = {}): Promise<VideoEncoder> {
-    const info = await readModelInfo(model);
+    const source = typeof model === 'string' ? await resolveEncoderSource(model, options) : undefined;
+    const file = source?.onnx ?? model;
+    const info = await readModelInfo(file);
     const meta = info.config as VitOnnxMeta | undefined;
     if (meta?.kind !== 'vfmkit.vit-encoder') {
       throw new ConfigError(
@@ -73,13 +86,13 @@ export class VideoEncoder {
         },
       );
     }
-    const session = await openSession(model, {
+    const session = await openSession(file, {
       device: options.device ?? 'auto',
       threads: options.threads,
       log: options.log,
       reuseOutputs: false,
     });
-    return new VideoEncoder(session, meta);
+    return new VideoEncoder(session, meta, source);
   }
 
   /**
