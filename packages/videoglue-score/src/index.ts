@@ -24,7 +24,18 @@ export {
   UnknownDatasetError,
   UnknownMethodError,
 } from './errors';
-export { type AdaptationMethod, BUILTIN_METHODS, type BuiltinMethodId } from './methods';
+export {
+  ADAPTATION_METHOD_IDS,
+  ADAPTATION_METHODS,
+  ADAPTER_KINDS,
+  type AdaptationMethodId,
+  type AdapterKind,
+  BUILTIN_METHODS,
+  type BuiltinMethodId,
+  isAdaptationMethodId,
+  type SuiteMethod,
+  trainsBackbone,
+} from './methods';
 export {
   type MethodReport,
   type ModelReport,
@@ -47,6 +58,7 @@ export {
   type VgsReport,
   validateResultsFile,
 } from './results-file';
+export { RUN_COST_BASIS, type RunResult, type RunScores, scoreRuns } from './run-score';
 export {
   checkCost,
   computeTwoScenarioVgs,

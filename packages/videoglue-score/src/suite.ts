@@ -1,6 +1,6 @@
 import { ConfigError } from '@vfmkit/core';
 import { z } from 'zod';
-import { type AdaptationMethod, BUILTIN_METHODS } from './methods';
+import { BUILTIN_METHODS, type SuiteMethod } from './methods';
 import { type TaskGroup, VIDEOGLUE_TASK_GROUPS } from './task-groups';
 
 /**
@@ -10,7 +10,7 @@ import { type TaskGroup, VIDEOGLUE_TASK_GROUPS } from './task-groups';
 export interface VgsSuite {
   readonly name: string;
   readonly groups: readonly TaskGroup[];
-  readonly methods: readonly AdaptationMethod[];
+  readonly methods: readonly SuiteMethod[];
 }
 
 const idSchema = z.string().min(1);
@@ -92,7 +92,7 @@ export const VIDEOGLUE_SUITE: VgsSuite = defineSuite({
  * Registers custom adaptation methods: a new suite with `methods` appended (or replacing a method of
  * the same id). The input suite is unchanged.
  */
-export function withMethods(suite: VgsSuite, methods: readonly AdaptationMethod[]): VgsSuite {
+export function withMethods(suite: VgsSuite, methods: readonly SuiteMethod[]): VgsSuite {
   const ids = new Set(methods.map((m) => m.id));
   return defineSuite({ ...suite, methods: [...suite.methods.filter((m) => !ids.has(m.id)), ...methods] });
 }
