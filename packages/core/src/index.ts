@@ -2,6 +2,14 @@ export { writeFileAtomic } from './atomic-write';
 export { describeMachine, markdownTable, medianMs } from './bench';
 export { CheckpointError, ConfigError, ShapeError, VfmError } from './errors';
 export {
+  configErrorFromIssues,
+  issueKey,
+  parseConfig,
+  type SafeParseResult,
+  type SafeParser,
+  type SchemaIssue,
+} from './parse-config';
+export {
   createProgress,
   formatDuration,
   type ProgressFields,
@@ -33,7 +41,7 @@ export {
   type VitShape,
   validateVitShape,
   vitBlockParameterCount,
-  vitForwardMacs,
   vitMacsBreakdown,
-  vitParameterCount,
+  vitShapeForwardMacs,
+  vitShapeParameterCount,
 } from './vit-shape';

@@ -7,9 +7,9 @@ import {
   type VitShape,
   validateVitShape,
   vitBlockParameterCount,
-  vitForwardMacs,
   vitMacsBreakdown,
-  vitParameterCount,
+  vitShapeForwardMacs,
+  vitShapeParameterCount,
 } from './vit-shape';
 
 const vitB16Image: VitShape = {
@@ -34,7 +34,7 @@ const hasTorch = (() => {
   }
 })();
 
-describe('vitParameterCount', () => {
+describe('vitShapeParameterCount', () => {
   it('counts one ViT-B block by hand: 12 D^2 + 13 D', () => {
     // norms 4D + qkv 3D^2 + 3D + proj D^2 + D + fc1 4D^2 + 4D + fc2 4D^2 + D = 12 D^2 + 13 D
     expect(vitBlockParameterCount(vitB16Image)).toBe(12 * 768 * 768 + 13 * 768);
@@ -45,13 +45,13 @@ describe('vitParameterCount', () => {
     // patch 768*768 + 768, cls 768, pos 197*768, blocks 12 * 7,087,872, final norm 1536
     const expected = 590_592 + 768 + 151_296 + 85_054_464 + 1_536;
     expect(expected).toBe(85_798_656);
-    expect(vitParameterCount(vitB16Image, { posEmbedTokens: 197 })).toBe(expected);
+    expect(vitShapeParameterCount(vitB16Image, { posEmbedTokens: 197 })).toBe(expected);
     const head = 768 * 1000 + 1000;
     expect(expected + head).toBe(86_567_656);
   });
 
   it('video ViT-B/16 with 2x16x16 tubelets and sin-cos positions is ~86-87M', () => {
-    const n = vitParameterCount(vitB16Video);
+    const n = vitShapeParameterCount(vitB16Video);
     expect(n).toBe(1536 * 768 + 768 + 12 * 7_087_872 + 1536);
     expect(n / 1e6).toBeGreaterThan(86);
     expect(n / 1e6).toBeLessThan(87);
@@ -76,22 +76,22 @@ print(count(768, 12, 12, 3072, 1, 16, 3, True, True, 197), count(384, 12, 6, 153
         .trim()
         .split(/\s+/)
         .map(Number);
-      expect(vitParameterCount(vitB16Image, { posEmbedTokens: 197 })).toBe(out[0]);
+      expect(vitShapeParameterCount(vitB16Image, { posEmbedTokens: 197 })).toBe(out[0]);
       const s: VitShape = { ...vitB16Video, width: 384, heads: 6, mlpDim: 1536, qkvBias: false };
-      expect(vitParameterCount(s, { posEmbedTokens: 1568 })).toBe(out[1]);
+      expect(vitShapeParameterCount(s, { posEmbedTokens: 1568 })).toBe(out[1]);
       const l: VitShape = { ...vitB16Video, width: 1024, depth: 24, heads: 16, mlpDim: 4096 };
-      expect(vitParameterCount(l)).toBe(out[2]);
+      expect(vitShapeParameterCount(l)).toBe(out[2]);
     },
   );
 });
 
-describe('vitForwardMacs', () => {
+describe('vitShapeForwardMacs', () => {
   it('ViT-B on 8 x 14 x 14 = 1568 tokens is ~180 GMACs (VideoMAE reports 180 G)', () => {
     const N = 1568;
     const D = 768;
     // hand count: patch N*1536*D; per block 4ND^2 (qkv+proj) + 2N^2 D (scores, AV) + 8ND^2 (MLP)
     const hand = N * 1536 * D + 12 * (12 * N * D * D + 2 * N * N * D);
-    expect(vitForwardMacs(vitB16Video, N)).toBe(hand);
+    expect(vitShapeForwardMacs(vitB16Video, N)).toBe(hand);
     expect(hand / 1e9).toBeCloseTo(180.35, 1);
   });
 
@@ -110,7 +110,7 @@ describe('vitForwardMacs', () => {
         const one = vitMacsBreakdown({ ...s, depth: 1 }, tokens);
         const many = vitMacsBreakdown(s, tokens);
         expect(many.total - many.patchEmbed).toBe(depth * (one.total - one.patchEmbed));
-        expect(vitForwardMacs(s, 2 * tokens)).toBeGreaterThan(2 * vitForwardMacs(s, tokens));
+        expect(vitShapeForwardMacs(s, 2 * tokens)).toBeGreaterThan(2 * vitShapeForwardMacs(s, tokens));
       }),
     );
   });
@@ -119,10 +119,10 @@ describe('vitForwardMacs', () => {
 describe('validateVitShape', () => {
   it('names the offending key', () => {
     expect(() => validateVitShape({ ...vitB16Video, heads: 5 })).toThrow(/not divisible by heads/);
-    expect(() => vitParameterCount({ ...vitB16Video, width: 0 })).toThrow(ConfigError);
-    expect(() => vitForwardMacs(vitB16Video, 0)).toThrow(/tokens/);
-    expect(() => vitForwardMacs({ ...vitB16Video, tubelet: [2, 16] as never }, 8)).toThrow(/tubelet/);
-    expect(() => vitParameterCount(vitB16Video, { posEmbedTokens: -1 })).toThrow(/posEmbedTokens/);
+    expect(() => vitShapeParameterCount({ ...vitB16Video, width: 0 })).toThrow(ConfigError);
+    expect(() => vitShapeForwardMacs(vitB16Video, 0)).toThrow(/tokens/);
+    expect(() => vitShapeForwardMacs({ ...vitB16Video, tubelet: [2, 16] as never }, 8)).toThrow(/tubelet/);
+    expect(() => vitShapeParameterCount(vitB16Video, { posEmbedTokens: -1 })).toThrow(/posEmbedTokens/);
     try {
       validateVitShape({ ...vitB16Video, mlpDim: 1.5 });
       expect.unreachable();

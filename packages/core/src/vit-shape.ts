@@ -108,9 +108,9 @@ export function vitBlockParameterCount(shape: VitShape): number {
  * Parameters of the encoder: patch embedding (weights + bias), class token, learned positional
  * embeddings (`posEmbedTokens` rows of width D; 0 for fixed sin-cos embeddings), blocks, final norm.
  * No task head.
- * @example vitParameterCount(vitB16Image, { posEmbedTokens: 197 }) // 85_798_656 (timm's ViT-B/16 without its head)
+ * @example vitShapeParameterCount(vitB16Image, { posEmbedTokens: 197 }) // 85_798_656 (timm's ViT-B/16 without its head)
  */
-export function vitParameterCount(shape: VitShape, options: { posEmbedTokens?: number } = {}): number {
+export function vitShapeParameterCount(shape: VitShape, options: { posEmbedTokens?: number } = {}): number {
   validateVitShape(shape);
   const posTokens = options.posEmbedTokens ?? 0;
   if (!Number.isInteger(posTokens) || posTokens < 0) {
@@ -157,8 +157,8 @@ export function vitMacsBreakdown(shape: VitShape, tokens: number): VitMacs {
 /**
  * Multiply-accumulates of one forward pass over `tokens` patch tokens; see {@link vitMacsBreakdown}
  * for the convention. Multiply by 2 for FLOPs as VideoGLUE counts them.
- * @example vitForwardMacs(vitB16Video, 1568) // ~1.80e11 (ViT-B on 8 x 14 x 14 tokens)
+ * @example vitShapeForwardMacs(vitB16Video, 1568) // ~1.80e11 (ViT-B on 8 x 14 x 14 tokens)
  */
-export function vitForwardMacs(shape: VitShape, tokens: number): number {
+export function vitShapeForwardMacs(shape: VitShape, tokens: number): number {
   return vitMacsBreakdown(shape, tokens).total;
 }

@@ -1,4 +1,4 @@
-import { ConfigError } from '@vfmkit/core';
+import { ConfigError, parseConfig } from '@vfmkit/core';
 import { z } from 'zod';
 import { tf } from './backend';
 import type { Grads } from './gradients';
@@ -47,14 +47,7 @@ export class AdamW {
     config: AdamWConfig = {},
     decay: (name: string, shape: readonly number[]) => boolean = defaultDecay,
   ) {
-    const parsed = AdamWConfigSchema.safeParse(config);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new ConfigError(`AdamW config: ${issue.path.join('.')}: ${issue.message}`, {
-        key: issue.path.join('.'),
-      });
-    }
-    this.config = parsed.data;
+    this.config = parseConfig(AdamWConfigSchema, config, 'AdamW config');
     this.decays = decay;
   }
 

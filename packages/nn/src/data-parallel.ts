@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { ConfigError, type Tensor } from '@vfmkit/core';
+import { ConfigError, parseConfig, type Tensor } from '@vfmkit/core';
 import { z } from 'zod';
 import { AdamWConfigSchema } from './adamw';
 import type { BackendName } from './backend';
@@ -146,14 +146,7 @@ export class DataParallel {
    * @throws ConfigError on bad options; WorkerError when a worker fails to start or build.
    */
   static async create<C>(options: DataParallelOptions<C>): Promise<DataParallel> {
-    const parsed = OptionsSchema.safeParse(options);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new ConfigError(`DataParallel: ${issue.path.join('.')}: ${issue.message}`, {
-        key: issue.path.join('.'),
-      });
-    }
-    const o = parsed.data;
+    const o = parseConfig(OptionsSchema, options, 'DataParallel');
     const href = toHref(options.module);
     const { url, isTs } = workerUrl();
     const needsTsx = isTs || /\.[cm]?ts$/.test(href);

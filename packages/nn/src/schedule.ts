@@ -1,4 +1,4 @@
-import { ConfigError } from '@vfmkit/core';
+import { ConfigError, parseConfig } from '@vfmkit/core';
 import { z } from 'zod';
 
 export const CosineScheduleSchema = z.object({
@@ -22,14 +22,11 @@ export type CosineScheduleConfig = z.input<typeof CosineScheduleSchema>;
  * @example const lr = cosineSchedule({ baseLr: 1.5e-4, warmupSteps: 40, totalSteps: 800 }); lr(0) // 0
  */
 export function cosineSchedule(config: CosineScheduleConfig): (step: number) => number {
-  const parsed = CosineScheduleSchema.safeParse(config);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ConfigError(`cosine schedule: ${issue.path.join('.')}: ${issue.message}`, {
-      key: issue.path.join('.'),
-    });
-  }
-  const { baseLr, warmupSteps, totalSteps, minLr, warmupInitLr } = parsed.data;
+  const { baseLr, warmupSteps, totalSteps, minLr, warmupInitLr } = parseConfig(
+    CosineScheduleSchema,
+    config,
+    'cosine schedule',
+  );
   if (warmupSteps > totalSteps)
     throw new ConfigError(`cosine schedule: warmupSteps ${warmupSteps} > totalSteps ${totalSteps}`, {
       key: 'warmupSteps',

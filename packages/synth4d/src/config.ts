@@ -1,4 +1,4 @@
-import { ConfigError } from '@vfmkit/core';
+import { ConfigError, parseConfig } from '@vfmkit/core';
 import { z } from 'zod';
 import { CAMERA_MOTIONS, MAX_OBJECTS, MOTION_CLASSES } from './labels';
 
@@ -58,16 +58,7 @@ export type SceneConfigInput = z.input<typeof sceneConfigSchema>;
  * @throws ConfigError naming the first bad key (`key`), with every zod issue in `details.issues`.
  */
 export function parseSceneConfig(input: SceneConfigInput = {}): SceneConfig {
-  const parsed = sceneConfigSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const key = issue.path.join('.') || '(root)';
-    throw new ConfigError(`synth4d config: ${key}: ${issue.message}`, {
-      key,
-      issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-    });
-  }
-  const config = parsed.data;
+  const config = parseConfig(sceneConfigSchema, input, 'synth4d config');
   if (config.minObjects > config.maxObjects) {
     throw new ConfigError(
       `synth4d config: minObjects (${config.minObjects}) exceeds maxObjects (${config.maxObjects})`,

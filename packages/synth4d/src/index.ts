@@ -32,7 +32,7 @@ export {
   TEXTURES,
   type TextureKind,
 } from './labels';
-export { type LoaderOptions, type Synth4dBatch, synth4dBatches } from './loader';
+export { type Synth4dBatch, type Synth4dBatchesOptions, synth4dBatches } from './loader';
 export { type CameraProgram, cameraAt, type MotionSegment, type Pose, poseAt, segmentAt } from './motion';
 export { RenderPool, RenderWorkerError } from './pool';
 export {

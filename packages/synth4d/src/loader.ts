@@ -4,7 +4,7 @@ import { type Difficulty, type Split, splitSeed, taskConfig } from './presets';
 import type { Synth4dSample } from './sample';
 
 /** Options of {@link synth4dBatches}. */
-export interface LoaderOptions {
+export interface Synth4dBatchesOptions {
   task: string;
   split?: Split;
   /** Clips per batch (>= 1). */
@@ -33,7 +33,7 @@ export interface Synth4dBatch {
  * for await (const batch of synth4dBatches({ task: 'depth', batchSize: 4, count: 16 })) batch.clips.shape; // [4, 16, 64, 64, 3]
  * @throws ConfigError for an unknown task or bad sizes.
  */
-export async function* synth4dBatches(options: LoaderOptions): AsyncGenerator<Synth4dBatch> {
+export async function* synth4dBatches(options: Synth4dBatchesOptions): AsyncGenerator<Synth4dBatch> {
   const { batchSize } = options;
   const split = options.split ?? 'train';
   const start = options.start ?? 0;

@@ -19,7 +19,7 @@ export {
   VIDEO_EXTENSIONS,
 } from './importers';
 export { liveFfmpegPids } from './internal/child';
-export { type LoaderOptions, type SkipReport, type VideoBatch, VideoLoader } from './loader';
+export { type SkipReport, type VideoBatch, VideoLoader, type VideoLoaderOptions } from './loader';
 export {
   labelVocabulary,
   type Manifest,

@@ -10,7 +10,7 @@ import { randomClipIndices, temporalViews, uniformIndices } from './sampling';
 import type { ClipTransform } from './transforms/transform';
 
 /** Options of {@link VideoLoader}. */
-export interface LoaderOptions extends FfmpegOptions {
+export interface VideoLoaderOptions extends FfmpegOptions {
   /** The dataset. */
   manifest: Manifest;
   /** Keep only entries of this split. */
@@ -94,7 +94,7 @@ export class VideoLoader {
   private readonly probes = new Map<string, Promise<VideoInfo>>();
   private readonly classIndex: Map<string, number>;
 
-  constructor(private readonly options: LoaderOptions) {
+  constructor(private readonly options: VideoLoaderOptions) {
     for (const k of ['batchSize', 'frames'] as const) {
       const v = options[k];
       if (!Number.isInteger(v) || v < 1)

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import { writeFileAtomic } from '@vfmkit/core';
+import { issueKey, writeFileAtomic } from '@vfmkit/core';
 import { z } from 'zod';
 import { ManifestError } from './errors';
 
@@ -107,7 +107,7 @@ export function parseManifestEntry(row: unknown, where: { path: string; line?: n
   const res = manifestEntrySchema.safeParse(row);
   if (!res.success) {
     const issue = res.error.issues[0];
-    const field = issue.path.join('.') || '(row)';
+    const field = issueKey(issue, '(row)');
     throw new ManifestError(
       `${where.path}${where.line ? `:${where.line}` : ''}: ${field}: ${issue.message}`,
       {

@@ -1,4 +1,4 @@
-import { ConfigError, vitParameterCount } from '@vfmkit/core';
+import { ConfigError, vitShapeParameterCount } from '@vfmkit/core';
 import { describe, expect, it } from 'vitest';
 import {
   adaptationCosts,
@@ -83,7 +83,7 @@ describe('cost accounting against the published figures', () => {
     const enc = encoderCost(VIDEOGLUE_VIT_B, N).gflops;
     expect(costs.frozen.inferenceGflops).toBeCloseTo(enc + costs.frozen.trainableGflops, 9);
     expect(costs.adapter.inferenceGflops).toBeGreaterThan(costs.e2e.inferenceGflops);
-    expect(costs.e2e.trainableParams).toBeGreaterThan(vitParameterCount(VIDEOGLUE_VIT_B));
+    expect(costs.e2e.trainableParams).toBeGreaterThan(vitShapeParameterCount(VIDEOGLUE_VIT_B));
     // computed costs feed the score directly
     const single = computeVgs(
       { frozen: 40, mlap: 45, adapter: 50, e2e: 55 },

@@ -1,4 +1,4 @@
-import { ConfigError, type VitShape, vitForwardMacs, vitParameterCount } from '@vfmkit/core';
+import { ConfigError, type VitShape, vitShapeForwardMacs, vitShapeParameterCount } from '@vfmkit/core';
 import type { BuiltinMethodId } from './methods';
 
 /**
@@ -155,7 +155,7 @@ export function encoderCost(
   tokens: number,
   options: { posEmbedTokens?: number } = {},
 ): ModuleCost {
-  return cost(vitParameterCount(shape, options), vitForwardMacs(shape, tokens));
+  return cost(vitShapeParameterCount(shape, options), vitShapeForwardMacs(shape, tokens));
 }
 
 /** How VideoGLUE adapts an encoder; defaults follow the paper. */

@@ -1,4 +1,4 @@
-import { ConfigError, type TokenGrid, tokenGridOf } from '@vfmkit/core';
+import { ConfigError, parseConfig, type TokenGrid, tokenGridOf } from '@vfmkit/core';
 import { z } from 'zod';
 
 const positiveInt = z.number().int().positive();
@@ -70,16 +70,7 @@ export type VitConfigInput = z.input<typeof vitConfigSchema>;
  * is not a multiple of the tubelet, an exposed layer beyond `depth`, ...).
  */
 export function parseVitConfig(input: VitConfigInput): VitConfig {
-  const parsed = vitConfigSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const key = issue.path.join('.') || '(root)';
-    throw new ConfigError(`invalid ViT config at ${key}: ${issue.message}`, {
-      key,
-      issues: parsed.error.issues,
-    });
-  }
-  const c = parsed.data;
+  const c = parseConfig(vitConfigSchema, input, 'ViT config');
   if (c.width % c.heads !== 0) {
     throw new ConfigError(`width ${c.width} is not divisible by heads ${c.heads}`, {
       key: 'heads',

@@ -1,9 +1,9 @@
 import {
   ConfigError,
-  vitForwardMacs as coreVitForwardMacs,
-  vitParameterCount as coreVitParameterCount,
   tokenCount,
   type VitShape,
+  vitShapeForwardMacs,
+  vitShapeParameterCount,
 } from '@vfmkit/core';
 import { type VitConfig, vitTokenGrid } from './config';
 import type { MaeDecoderConfig } from './mae-config';
@@ -47,12 +47,12 @@ function positionRows(config: VitConfig): number {
 }
 
 /**
- * Exact number of trainable encoder parameters of a config (core's `vitParameterCount` plus the class
+ * Exact number of trainable encoder parameters of a config (core's `vitShapeParameterCount` plus the class
  * head when `numClasses` > 0). Equals the sum of the sizes of {@link vitWeightSpecs}.
  */
 export function vitParameterCount(config: VitConfig): number {
   const head = config.numClasses > 0 ? config.width * config.numClasses + config.numClasses : 0;
-  return coreVitParameterCount(vitShapeOf(config), { posEmbedTokens: positionRows(config) }) + head;
+  return vitShapeParameterCount(vitShapeOf(config), { posEmbedTokens: positionRows(config) }) + head;
 }
 
 /** Sum of the sizes of the weights a config declares (a cross-check of {@link vitParameterCount}). */
@@ -88,7 +88,7 @@ function blockMacs(n: number, d: number, m: number, depth: number): number {
 export function vitForwardMacs(config: VitConfig, options: { tokens?: number } = {}): number {
   const n = options.tokens ?? tokenCount(vitTokenGrid(config));
   checkTokens(n, 'tokens');
-  return coreVitForwardMacs(vitShapeOf(config), n) + config.numClasses * config.width;
+  return vitShapeForwardMacs(vitShapeOf(config), n) + config.numClasses * config.width;
 }
 
 /** FLOPs of one encoder forward pass at 2 FLOPs per MAC (VideoGLUE's convention): `2 * vitForwardMacs`. */

@@ -1,4 +1,4 @@
-import { ConfigError } from '@vfmkit/core';
+import { ConfigError, parseConfig } from '@vfmkit/core';
 import { z } from 'zod';
 
 const positiveInt = z.number().int().positive();
@@ -38,13 +38,7 @@ export type MaeDecoderConfigInput = z.input<typeof maeDecoderSchema>;
  * @throws ConfigError naming the offending key (`vocabSize` missing for token targets, heads not dividing width).
  */
 export function parseMaeDecoderConfig(input: MaeDecoderConfigInput): MaeDecoderConfig {
-  const parsed = maeDecoderSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const key = issue.path.join('.') || '(root)';
-    throw new ConfigError(`invalid MAE decoder config at ${key}: ${issue.message}`, { key });
-  }
-  const c = parsed.data;
+  const c = parseConfig(maeDecoderSchema, input, 'MAE decoder config');
   if (c.width % c.heads !== 0) {
     throw new ConfigError(`decoder width ${c.width} is not divisible by heads ${c.heads}`, { key: 'heads' });
   }

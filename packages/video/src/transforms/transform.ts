@@ -1,4 +1,4 @@
-import { type Clip, ConfigError, type Rng, type SeedOrRng, toRng } from '@vfmkit/core';
+import { type Clip, ConfigError, parseConfig, type Rng, type SeedOrRng, toRng } from '@vfmkit/core';
 import { z } from 'zod';
 import type { CropBox } from '../sampling';
 import {
@@ -105,17 +105,10 @@ const composeSchema: z.ZodType<ComposeConfig> = z.lazy(() =>
 export function parseTransformConfig(config: unknown): TransformConfig | ComposeConfig {
   const isCompose =
     typeof config === 'object' && config !== null && (config as { type?: unknown }).type === 'compose';
-  const res = isCompose ? composeSchema.safeParse(config) : transformConfigSchema.safeParse(config);
-  if (!res.success) {
-    const issue = res.error.issues[0];
-    const key = issue.path.join('.') || 'type';
-    throw new ConfigError(`invalid transform config at ${key}: ${issue.message}`, {
-      key,
-      config,
-      issues: res.error.issues,
-    });
-  }
-  return res.data as TransformConfig | ComposeConfig;
+  const options = { root: 'type' };
+  return isCompose
+    ? parseConfig(composeSchema, config, 'transform config', options)
+    : parseConfig(transformConfigSchema, config, 'transform config', options);
 }
 
 /**

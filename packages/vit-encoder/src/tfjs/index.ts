@@ -3,7 +3,7 @@ export { encoderPositions } from './positions';
 export {
   checkVisible,
   clipPatches,
-  gatherTokens,
+  gatherVisibleTokens,
   type VitForwardOptions,
   VitModel,
   type VitOutputs,

@@ -90,7 +90,7 @@ export function checkVisible(visible: Int32Array, batch: number, n: number): num
 }
 
 /** Rows `idx[b, k] + b * N` of a `[B * N, D]` tensor: `[B, K, D]` (gradient through scatterND). */
-export function gatherTokens(x: tf.Tensor2D, idx: Int32Array, batch: number, n: number): tf.Tensor3D {
+export function gatherVisibleTokens(x: tf.Tensor2D, idx: Int32Array, batch: number, n: number): tf.Tensor3D {
   const k = idx.length / batch;
   const flat = new Int32Array(idx.length);
   for (let i = 0; i < idx.length; i++) flat[i] = idx[i] + Math.floor(i / k) * n;
@@ -149,7 +149,7 @@ export class VitModel {
     let x: tf.Tensor3D;
     if (options.visible) {
       checkVisible(options.visible, b, n);
-      x = gatherTokens(tf.reshape(embedded, [b * n, c.width]), options.visible, b, n);
+      x = gatherVisibleTokens(tf.reshape(embedded, [b * n, c.width]), options.visible, b, n);
     } else x = embedded as tf.Tensor3D;
     const rng = options.training && c.dropPath > 0 ? toRng(options.seed ?? 0) : undefined;
     const intermediates = new Map<number, tf.Tensor3D>();
