@@ -153,6 +153,11 @@ describe('VideoEncoder.load from any source', () => {
     const enc = await VideoEncoder.load(paths.run, { cacheDir: fresh, layers: [0, 1], device: 'cpu' });
     expect([...enc.meta.layers]).toEqual([0, 1]);
     await enc.dispose();
+    // layers as a function of the config: the last block
+    const last = await resolveEncoderSource(paths.vit, { cacheDir: fresh, layers: (c) => [c.depth - 1] });
+    const lastEnc = await VideoEncoder.load(last.onnx, { device: 'cpu' });
+    expect([...lastEnc.meta.layers]).toEqual([1]);
+    await lastEnc.dispose();
   });
 
   it('gives the weights of every source that has them, and a typed error for ONNX only', async () => {

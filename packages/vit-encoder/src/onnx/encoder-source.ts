@@ -5,7 +5,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { SafetensorsReader } from '@vfmkit/core';
 import { readModelInfo } from '@vfmkit/onnx';
 import { loadVitCheckpoint, saveVitCheckpoint } from '../checkpoint';
-import type { VitConfig } from '../config';
+import { parseVitConfig, type VitConfig, type VitConfigInput } from '../config';
 import type { NamedWeights } from '../named-weights';
 import { type HfVideoMaeConfig, loadVideoMae } from '../videomae';
 import { type VitOnnxMeta, writeVitOnnx } from './export';
@@ -47,10 +47,11 @@ export interface EncoderSourceOptions {
    */
   readonly cacheDir?: string;
   /**
-   * Blocks whose outputs an export exposes (default: the config's `exposeLayers`). A run's own
-   * `encoder.onnx` is used only when it exposes all of them.
+   * Blocks whose outputs an export exposes (default: the config's `exposeLayers`), or a function of the
+   * encoder's config giving them (e.g. its last 4 blocks). A run's own `encoder.onnx` is used only when
+   * it exposes all of them.
    */
-  readonly layers?: readonly number[];
+  readonly layers?: readonly number[] | ((config: VitConfig) => readonly number[]);
   /** Clip size `[T, H, W]` of an export (default: the training size). */
   readonly clip?: readonly [number, number, number];
   /** Attention in an export: `fused` (default, ORT's kernel) or `matmul` (standard ops). */
@@ -109,7 +110,7 @@ async function onnxMeta(path: string): Promise<VitOnnxMeta | undefined> {
 
 /** Whether an existing export exposes `layers` and has clip size `clip` (when asked). */
 function exportMatches(meta: VitOnnxMeta, options: EncoderSourceOptions): boolean {
-  const layersOk = (options.layers ?? []).every((l) => meta.layers.includes(l));
+  const layersOk = (layersFor(meta.vit, options) ?? []).every((l) => meta.layers.includes(l));
   const clipOk = options.clip === undefined || options.clip.join() === meta.clip.join();
   return layersOk && clipOk && !meta.visibleInput;
 }
@@ -173,11 +174,17 @@ async function classify(path: string): Promise<Classified> {
   return fail('is not a run folder, a .safetensors checkpoint or an .onnx file');
 }
 
+/** The exposed layers asked for, for an encoder of `config`. */
+function layersFor(config: VitConfig, options: EncoderSourceOptions): readonly number[] | undefined {
+  return typeof options.layers === 'function' ? options.layers(config) : options.layers;
+}
+
 /** A short key of the export options (part of cached file names). */
-function exportKey(options: EncoderSourceOptions): string {
+function exportKey(config: VitConfig, options: EncoderSourceOptions): string {
+  const layers = layersFor(config, options);
   const o = {
     v: 1,
-    layers: options.layers ? [...options.layers].sort((a, b) => a - b) : null,
+    layers: layers ? [...layers].sort((a, b) => a - b) : null,
     clip: options.clip ?? null,
     attention: options.attention ?? 'fused',
   };
@@ -243,14 +250,17 @@ export async function resolveEncoderSource(
     if (meta && exportMatches(meta, options))
       return { kind: 'run', path, onnx: found.onnx, checkpoint, hash, exported: false };
   }
-  const onnx = join(cacheDir, `${hash.slice(0, 32)}-${exportKey(options)}.onnx`);
+  const config = parseVitConfig(
+    JSON.parse((await safetensorsMetadata(checkpoint)).vit_config as string) as VitConfigInput,
+  );
+  const onnx = join(cacheDir, `${hash.slice(0, 32)}-${exportKey(config, options)}.onnx`);
   let exported = false;
   if (!existsSync(onnx)) {
-    const { config, weights } = await loadVitCheckpoint(checkpoint);
     options.log?.(`exporting ${path} to ${onnx}`);
+    const { weights } = await loadVitCheckpoint(checkpoint);
     mkdirSync(cacheDir, { recursive: true });
     await writeVitOnnx(onnx, config, weights, {
-      layers: options.layers,
+      layers: layersFor(config, options),
       clip: options.clip as [number, number, number] | undefined,
       attention: options.attention,
     });
