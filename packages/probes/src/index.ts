@@ -1,5 +1,5 @@
-export { adaptBackbone, type BackboneAdaptation, isAdapterParam } from './adapt/adapt-backbone';
-export { adaptedCost } from './adapt/adapted-cost';
+export { adaptBackbone, type BackboneAdaptation, isAdapterParam } from './adaptations/adapt-backbone';
+export { adaptedCost } from './adaptations/adapted-cost';
 export {
   ADAPTER_TARGETS,
   type AdaptationConfig,
@@ -8,13 +8,13 @@ export {
   type AdapterTarget,
   adaptationConfigSchema,
   parseAdaptationConfig,
-} from './adapt/config';
+} from './adaptations/config';
 export {
   predictAdapted,
   type TrainAdaptedOptions,
   type TrainAdaptedResult,
   trainAdapted,
-} from './adapt/train-adapted';
+} from './adaptations/train-adapted';
 export {
   type ComputeRows,
   type FeatureArrays,
