@@ -23,10 +23,12 @@ export interface FitTaskOptions {
 }
 
 /** What {@link fitTask} measured. */
-export interface FitTaskResult<M = unknown> {
+export interface FitTaskResult<M = unknown, P = unknown> {
   readonly task: string;
   readonly kind: ReadoutKind;
   readonly metrics: M;
+  /** The decoded predictions on the test clips (what the metrics scored; e.g. for pictures). */
+  readonly predictions: P;
   /** Flat metrics, headline first. */
   readonly table: TaskMetric[];
   /** The task's 0-100 score for the VideoGLUE score. */
@@ -50,7 +52,7 @@ export function fitTask<S, P, M>(
   test: TaskSplit<S>,
   options: FitTaskOptions,
   seed: SeedOrRng,
-): FitTaskResult<M> {
+): FitTaskResult<M, P> {
   if (train.samples.length === 0 || test.samples.length === 0)
     throw new ConfigError(`fitTask(${task.name}): train and test need at least one clip each`, {
       key: 'samples',
@@ -79,11 +81,13 @@ export function fitTask<S, P, M>(
     const testCondition =
       head.config.conditionWidth > 0 ? task.condition?.(test.samples, geometry) : undefined;
     const outputs = predictProbe(head, test.features, { condition: testCondition });
-    const metrics = task.evaluate(task.decode(outputs, test.samples, geometry), test.samples, geometry);
+    const predictions = task.decode(outputs, test.samples, geometry);
+    const metrics = task.evaluate(predictions, test.samples, geometry);
     return {
       task: task.name,
       kind: options.kind,
       metrics,
+      predictions,
       table: task.metrics(metrics),
       score: task.score(metrics),
       cost: head.cost(options.encoderGflops ?? 0),
