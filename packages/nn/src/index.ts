@@ -20,6 +20,7 @@ export {
   saveParams,
   serializeParams,
 } from './checkpoint';
+export { type Conv3dInit, conv3d, conv3dSame, initConv3d } from './conv3d';
 export { DataParallel, type DataParallelOptions, shardBatch } from './data-parallel';
 export { dense, initDense, initLora, type LinearInit, type LoraInit } from './dense';
 export { Ema } from './ema';
