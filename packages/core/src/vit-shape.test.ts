@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { referencePython } from '../../../test-support/reference-tools';
 import { ConfigError } from './errors';
 import {
   type VitShape,
@@ -24,15 +24,7 @@ const vitB16Image: VitShape = {
 };
 const vitB16Video: VitShape = { ...vitB16Image, tubelet: [2, 16, 16], clsToken: false };
 
-const hasTorch = (() => {
-  if (!existsSync('/usr/bin/python3')) return false;
-  try {
-    execFileSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const TORCH_PY = referencePython(['torch']);
 
 describe('vitShapeParameterCount', () => {
   it('counts one ViT-B block by hand: 12 D^2 + 13 D', () => {
@@ -57,8 +49,8 @@ describe('vitShapeParameterCount', () => {
     expect(n / 1e6).toBeLessThan(87);
   });
 
-  it.skipIf(!hasTorch)(
-    'agrees with PyTorch modules built from the same shape (needs /usr/bin/python3 + torch)',
+  it.skipIf(!TORCH_PY)(
+    'agrees with PyTorch modules built from the same shape (needs python3 + torch)',
     () => {
       const py = `
 import torch.nn as nn
@@ -72,7 +64,7 @@ def count(D, L, H, M, t, p, C, qkv_bias, cls, pos):
     return n + (D if cls else 0) + pos * D
 print(count(768, 12, 12, 3072, 1, 16, 3, True, True, 197), count(384, 12, 6, 1536, 2, 16, 3, False, False, 1568),
       count(1024, 24, 16, 4096, 2, 16, 3, True, False, 0))`;
-      const out = execFileSync('/usr/bin/python3', ['-c', py], { encoding: 'utf8' })
+      const out = execFileSync(TORCH_PY as string, ['-c', py], { encoding: 'utf8' })
         .trim()
         .split(/\s+/)
         .map(Number);

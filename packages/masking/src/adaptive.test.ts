@@ -1,11 +1,11 @@
 import { ShapeError } from '@vfmkit/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { hasPython, python } from '../test/test-helpers';
 import { decoderMaskBatch } from './decoder-mask';
 import { adaptiveDecoderMask } from './decoder-strategies';
 import { encoderMaskBatch } from './encoder-mask';
 import { MaskBudgetError, PriorityError } from './errors';
-import { hasPython, python } from '../test/test-helpers';
 import { maskRow } from './token-mask';
 import { tubeMask } from './tube-mask';
 

@@ -1,9 +1,9 @@
 import { ConfigError, Rng, type TokenGrid } from '@vfmkit/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { expectConsistent, hasPython, python } from '../test/test-helpers';
 import { blockMask } from './block-mask';
 import { type EncoderMaskSpec, encoderMask, encoderMaskBatch, hiddenMaskBatch } from './encoder-mask';
-import { expectConsistent, hasPython, python } from '../test/test-helpers';
 import { randomMask } from './random-mask';
 import { runningCellMask } from './running-cell-mask';
 import { maskRow } from './token-mask';

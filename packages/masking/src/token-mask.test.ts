@@ -1,8 +1,8 @@
 import { ConfigError, ShapeError } from '@vfmkit/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkGrid, hiddenCount } from './grid';
 import { expectConsistent } from '../test/test-helpers';
+import { checkGrid, hiddenCount } from './grid';
 import { tokenMaskFromHidden } from './token-mask';
 
 describe('token masks: both forms', () => {

@@ -1,23 +1,18 @@
 import { execFileSync } from 'node:child_process';
 import { expect } from 'vitest';
+import { referencePython } from '../../../test-support/reference-tools';
 import type { TokenMask } from '../src/token-mask';
 
-/** True when Debian's python3 with numpy is available for reference checks. */
-export const hasPython = (() => {
-  try {
-    execFileSync('/usr/bin/python3', ['-c', 'import numpy'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+/** True when python3 with numpy is available for reference checks (in CI its absence throws). */
+const PYTHON = referencePython(['numpy']);
+export const hasPython = PYTHON !== undefined;
 
 /** Runs a Python snippet (numpy available) and parses its JSON stdout. */
 export function python<T>(code: string, input: unknown): T {
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
-  const out = execFileSync('/usr/bin/python3', ['-c', code], {
+  const out = execFileSync(PYTHON as string, ['-c', code], {
     input: JSON.stringify(input),
     encoding: 'utf8',
     env,

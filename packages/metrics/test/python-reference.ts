@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { referencePython } from '../../../test-support/reference-tools';
 
-const PYTHON = '/usr/bin/python3';
+const PYTHON = referencePython(['numpy']) ?? '';
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'reference', 'metrics_ref.py');
 
 /** True when Debian's python3 with numpy is available to act as the independent reference. */

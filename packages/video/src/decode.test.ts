@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { referenceFfmpeg } from '../../../test-support/reference-tools';
 import { ffmpeg, ffmpegChildren, indexColor, tempDir, writeIndexVideo, writeTestsrc } from '../test/fixtures';
 import { decodeClip, decodeFrames } from './decode';
 import { VideoDecodeError } from './errors';
@@ -8,6 +8,9 @@ import { resolveFfmpeg } from './ffmpeg';
 import { liveFfmpegPids } from './internal/child';
 import { DecodePool } from './pool';
 import { probeVideo } from './probe';
+
+/** The system ffmpeg (a second, independent build); in CI its absence throws. */
+const SYSTEM_FFMPEG = referenceFfmpeg();
 
 const { dir, cleanup } = tempDir('decode');
 const W = 32;
@@ -160,10 +163,10 @@ describe('ffmpeg resolution and the pool', () => {
     });
   });
 
-  it.skipIf(!existsSync('/usr/bin/ffmpeg'))(
-    'accepts another ffmpeg by option (reason: needs /usr/bin/ffmpeg)',
+  it.skipIf(!SYSTEM_FFMPEG)(
+    'accepts another ffmpeg by option (reason: needs the system ffmpeg on PATH)',
     async () => {
-      const clip = await decodeClip(idx, { indices: [21], ffmpegPath: '/usr/bin/ffmpeg', dtype: 'uint8' });
+      const clip = await decodeClip(idx, { indices: [21], ffmpegPath: SYSTEM_FFMPEG, dtype: 'uint8' });
       expectColor(clip.data, 0, 21);
     },
   );

@@ -5,10 +5,12 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { referencePython } from '../../../test-support/reference-tools';
 import { resolveFfmpeg } from '../src/ffmpeg';
 
-export const hasPython =
-  spawnSync('/usr/bin/python3', ['-c', 'import numpy, torch'], { timeout: 30_000 }).status === 0;
+/** python3 with numpy and torch (the resize reference); in CI its absence throws. */
+export const TORCH_PYTHON = referencePython(['numpy', 'torch']);
+export const hasPython = TORCH_PYTHON !== undefined;
 
 export function ffmpeg(args: string[], input?: Uint8Array): void {
   const bin = resolveFfmpeg().path;

@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
 import { type ClipBatch, Rng } from '@vfmkit/core';
+import { referencePython } from '../../../test-support/reference-tools';
 
 /** Random `[0, 1]` clips `[B, T, H, W, 3]`. */
 export function randomClips(
@@ -32,11 +32,6 @@ export function visibleIndex(batch: number, n: number, k: number, seed: number):
   return out;
 }
 
-export const hasPython = (() => {
-  try {
-    execFileSync('/usr/bin/python3', ['-c', 'import torch, numpy'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+/** python3 with torch and numpy (the PyTorch references); in CI its absence throws. */
+export const TORCH_PYTHON = referencePython(['torch', 'numpy']);
+export const hasPython = TORCH_PYTHON !== undefined;

@@ -14,7 +14,7 @@ import {
 } from '../src/index';
 import { exportVitOnnx, VideoEncoder } from '../src/onnx/index';
 import { VitModel } from '../src/tfjs/index';
-import { hasPython, randomClips, relErr } from './helpers';
+import { hasPython, randomClips, relErr, TORCH_PYTHON } from './helpers';
 
 const dir = mkdtempSync(join(tmpdir(), 'vfm-videomae-'));
 beforeAll(async () => {
@@ -143,7 +143,7 @@ describe.each(variants)('VideoMAE import: $name', ({ hf, prefix, classes }) => {
   });
 
   it.skipIf(!hasPython)(
-    'agrees with a PyTorch implementation of the architecture (skips without /usr/bin/python3 + torch)',
+    'agrees with a PyTorch implementation of the architecture (skips without python3 + torch)',
     async () => {
       await writeSafetensors(file, tensors);
       const { config, weights } = await loadVideoMae(file, hf, { withClassifier: classes > 0 });
@@ -167,7 +167,7 @@ describe.each(variants)('VideoMAE import: $name', ({ hf, prefix, classes }) => {
       delete env.OPENBLAS_CORETYPE;
       delete env.OPENBLAS_L2_SIZE;
       execFileSync(
-        '/usr/bin/python3',
+        TORCH_PYTHON as string,
         [join(import.meta.dirname, 'videomae_reference.py'), file, cfgFile, clipsFile, String(b), outFile],
         { env, stdio: ['ignore', 'ignore', 'inherit'] },
       );

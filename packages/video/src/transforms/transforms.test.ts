@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { type Clip, ConfigError, Rng } from '@vfmkit/core';
 import { describe, expect, it } from 'vitest';
-import { hasPython } from '../../test/fixtures';
+import { hasPython, TORCH_PYTHON } from '../../test/fixtures';
 import {
   colorJitterClip,
   cropClip,
@@ -91,7 +91,7 @@ describe('kernels against hand-worked examples', () => {
   });
 });
 
-describe.skipIf(!hasPython)('resize against PyTorch (reason: needs /usr/bin/python3 with torch)', () => {
+describe.skipIf(!hasPython)('resize against PyTorch (reason: needs python3 with torch)', () => {
   it('bilinear and area match F.interpolate to 1e-5', () => {
     const rng = new Rng(3);
     const c = clip([2, 7, 9, 3], () => rng.uniform());
@@ -106,7 +106,7 @@ for mode, size in [('bilinear', (5, 4)), ('bilinear', (11, 13)), ('area', (3, 4)
     y = F.interpolate(x, size=size, mode=mode, **kw).permute(0, 2, 3, 1).reshape(-1)
     out[f'{mode}{size[0]}x{size[1]}'] = y.tolist()
 print(json.dumps(out))`;
-    const res = spawnSync('/usr/bin/python3', ['-c', script], {
+    const res = spawnSync(TORCH_PYTHON as string, ['-c', script], {
       input: JSON.stringify({ x: Array.from(c.data) }),
       encoding: 'utf8',
     });
