@@ -1,0 +1,173 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CorpusStore } from './corpus-store';
+import { HashingEmbedder } from './hashing-embedder';
+import { type Item, itemText } from './item';
+import { generateCorpus } from './synthetic-corpus';
+
+const embedder = new HashingEmbedder({ dim: 128 });
+const items = generateCorpus({ count: 400, seed: 3 });
+let dir: string;
+let store: CorpusStore;
+
+/** Independent float64 cosine ranking over the test's own copy of the item texts. */
+function exactRanking(
+  corpus: readonly Item[],
+  query: string,
+  k: number,
+  accept: (i: Item) => boolean,
+): string[] {
+  const q = embedder.embedOne(query);
+  const scored = corpus
+    .filter(accept)
+    .map((it) => {
+      const v = embedder.embedOne(itemText(it));
+      let dot = 0;
+      for (let d = 0; d < v.length; d++) dot += v[d] * q[d];
+      return { id: it.id, s: dot };
+    })
+    .sort((a, b) => b.s - a.s);
+  return scored.slice(0, k).map((x) => x.id);
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'recllm-store-'));
+  store = await CorpusStore.open({ dir, embedder });
+  const r = await store.upsert(items);
+  expect(r.inserted).toHaveLength(400);
+});
+afterAll(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('CorpusStore', () => {
+  it('dense search equals an exact cosine ranking; scores are cosines', async () => {
+    const query = 'red sphere bouncing with orbiting camera';
+    const hits = await store.search({ query, mode: 'dense', k: 10 });
+    const exact = exactRanking(items, query, 10, () => true);
+    expect(hits.map((h) => h.id)).toEqual(exact);
+    expect(hits[0].rank).toBe(1);
+    expect(hits[0].ranks.dense).toBe(1);
+  });
+
+  it('lexical and hybrid searches find an item by words of its title; hybrid fuses both lists', async () => {
+    const target = items[17];
+    const query = `${target.title} ${target.channel}`;
+    const lex = await store.search({ query, mode: 'lexical', k: 5 });
+    expect(lex.map((h) => h.id)).toContain(target.id);
+    const hyb = await store.search({ query, mode: 'hybrid', k: 20 });
+    const withBoth = hyb.filter((h) => h.ranks.dense !== undefined && h.ranks.lexical !== undefined);
+    expect(withBoth.length).toBeGreaterThan(0);
+    for (let i = 1; i < hyb.length; i++) expect(hyb[i].score).toBeLessThanOrEqual(hyb[i - 1].score);
+  });
+
+  it('applies tag, channel and duration filters in every mode, matching a filtered exact search', async () => {
+    const filters = { tags: ['red', 'sphere'], maxDurationS: 600 };
+    const accept = (i: Item) => i.tags.includes('red') && i.tags.includes('sphere') && i.durationS <= 600;
+    expect(items.filter(accept).length).toBeGreaterThan(10);
+    const dense = await store.search({ query: 'bounces camera', mode: 'dense', k: 10, filters });
+    expect(dense.map((h) => h.id)).toEqual(exactRanking(items, 'bounces camera', 10, accept));
+    for (const mode of ['lexical', 'hybrid'] as const) {
+      const hits = await store.search({ query: 'bounces camera', mode, k: 50, filters });
+      expect(hits.length).toBeGreaterThan(0);
+      for (const h of hits) expect(accept(h.item)).toBe(true);
+    }
+    const channel = items[0].channel;
+    const byChannel = await store.search({
+      query: 'sphere box cylinder',
+      mode: 'hybrid',
+      k: 400,
+      filters: { channel },
+    });
+    expect(new Set(byChannel.map((h) => h.item.channel))).toEqual(new Set([channel]));
+    const none = await store.search({ query: 'sphere', filters: { tags: ['no-such-tag'] } });
+    expect(none).toEqual([]);
+  });
+
+  it('upserts idempotently by id + content hash, updates and deletes while serving', async () => {
+    const again = await store.upsert(items.slice(0, 50));
+    expect(again).toEqual({ inserted: [], updated: [], unchanged: items.slice(0, 50).map((i) => i.id) });
+    const edited = { ...items[5], title: 'Zebra quasar unicycle', tags: [...items[5].tags, 'zebra'] };
+    const fresh: Item = { ...items[6], id: 'new-1', title: 'Quasar lighthouse timelapse' };
+    // Searches keep running while writes happen.
+    const during = Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        store.search({ query: `sphere ${i}`, mode: i % 2 ? 'dense' : 'hybrid' }),
+      ),
+    );
+    const [r] = await Promise.all([store.upsert([edited, fresh]), during]);
+    expect(r).toEqual({ inserted: ['new-1'], updated: [items[5].id], unchanged: [] });
+    expect(store.size).toBe(401);
+    for (const mode of ['dense', 'lexical', 'hybrid'] as const) {
+      const hits = await store.search({ query: 'zebra quasar unicycle', mode, k: 3 });
+      expect(hits[0].id).toBe(items[5].id);
+    }
+    expect((await store.search({ query: 'x', mode: 'lexical', filters: { tags: ['zebra'] } })).length).toBe(
+      0,
+    );
+    expect(
+      (await store.search({ query: 'zebra', mode: 'lexical', filters: { tags: ['zebra'] } }))[0].id,
+    ).toBe(items[5].id);
+    expect(await store.delete([items[5].id, 'new-1', 'missing'])).toBe(2);
+    for (const mode of ['dense', 'lexical', 'hybrid'] as const) {
+      const hits = await store.search({ query: 'zebra quasar unicycle lighthouse', mode, k: 400 });
+      expect(hits.map((h) => h.id)).not.toContain(items[5].id);
+      expect(hits.map((h) => h.id)).not.toContain('new-1');
+    }
+    expect(store.size).toBe(399);
+    await store.upsert([items[5]]);
+    expect(store.size).toBe(400);
+  });
+
+  it('reopens from disk with the same items and rejects a different embedder', async () => {
+    const reopened = await CorpusStore.open({ dir, embedder });
+    expect(reopened.size).toBe(store.size);
+    expect(reopened.hashOf(items[9].id)).toBe(store.hashOf(items[9].id));
+    const q = { query: items[9].title, mode: 'dense' as const, k: 5 };
+    expect((await reopened.search(q)).map((h) => h.id)).toEqual((await store.search(q)).map((h) => h.id));
+    // BM25 statistics are rebuilt (minisearch keeps discarded terms until it vacuums), the top hit agrees.
+    const lq = { query: `${items[9].title} ${items[9].channel}`, mode: 'lexical' as const, k: 1 };
+    expect((await reopened.search(lq))[0].id).toBe((await store.search(lq))[0].id);
+    await reopened.close();
+    await expect(reopened.search(q)).rejects.toThrow(/closed/);
+    await expect(CorpusStore.open({ dir, embedder: new HashingEmbedder({ dim: 64 }) })).rejects.toThrow(
+      /was built with embedder 'hashing-bow-d128/,
+    );
+  });
+
+  it('rejects invalid items, filters and arguments with typed errors and writes nothing', async () => {
+    await expect(store.upsert([{ ...items[0], id: 'bad id' }])).rejects.toMatchObject({
+      code: 'RECLLM_ITEM',
+    });
+    await expect(store.upsert([{ ...items[0], id: 'ok-2', tags: ['Not A Slug'] }])).rejects.toThrow(
+      /tags\.0/,
+    );
+    expect(store.get('ok-2')).toBeUndefined();
+    await expect(store.search({ query: 'x', k: 0 })).rejects.toThrow(/k must be an integer/);
+    await expect(store.search({ query: 'x', filters: { tags: ["a' OR 1=1 --"] } })).rejects.toThrow(
+      /invalid filters/,
+    );
+    await expect(store.search({ query: 'x', mode: 'fuzzy' as never })).rejects.toThrow(
+      /unknown retrieval mode/,
+    );
+    await expect(store.upsert([{ ...items[0], id: 'v-1', videoEmbedding: [1, 2, 3] }])).rejects.toMatchObject(
+      { code: 'RECLLM_STORE' },
+    );
+  });
+
+  it('searches video embeddings when items carry them', async () => {
+    const v = embedder.embedOne('purple lighthouse');
+    await store.upsert([
+      { ...items[3], id: 'vid-1', title: 'Untitled', description: '', videoEmbedding: Array.from(v) },
+    ]);
+    const hits = await store.search({ query: 'purple lighthouse', mode: 'dense', k: 3 });
+    // Fused with the text list by RRF: first in the video list, so its score is 1/61 at least.
+    const hit = hits.find((h) => h.id === 'vid-1');
+    expect(hit?.ranks.video).toBe(1);
+    expect(hit?.score).toBeGreaterThanOrEqual(1 / 61 - 1e-12);
+    await store.delete(['vid-1']);
+  });
+});

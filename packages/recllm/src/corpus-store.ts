@@ -1,0 +1,404 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as lancedb from '@lancedb/lancedb';
+import { ConfigError } from '@vfmkit/core';
+import { Bool, Field, FixedSizeList, Float32, Float64, Schema, Utf8 } from 'apache-arrow';
+import { checkEmbeddings, type Embedder } from './embedder';
+import { StoreError } from './errors';
+import { type Filters, filtersSchema, filtersToSql, matchesFilters, sqlString } from './filters';
+import { contentHash, type Item, itemText, parseItem } from './item';
+import { LexicalIndex } from './lexical-index';
+import { reciprocalRankFusion } from './rrf';
+
+/** How {@link CorpusStore.search} retrieves: embedding search, BM25, or both fused by RRF. */
+export type RetrievalMode = 'dense' | 'lexical' | 'hybrid';
+export const RETRIEVAL_MODES: readonly RetrievalMode[] = ['dense', 'lexical', 'hybrid'];
+
+/** A search request. */
+export interface SearchRequest {
+  /** Free text (the retrieval query an LLM or rule policy wrote). */
+  query: string;
+  /** Default `hybrid`. */
+  mode?: RetrievalMode;
+  /** Results to return (default 10, at most 1000). */
+  k?: number;
+  filters?: Filters;
+  /** Candidates each mode contributes before fusion (default max(k, 50)). */
+  pool?: number;
+  /** RRF damping constant (default 60). */
+  rrfK?: number;
+}
+
+/** One search result: `rank` is 1-based; `ranks` gives the rank in each mode that found it. */
+export interface SearchHit {
+  readonly id: string;
+  readonly item: Item;
+  readonly rank: number;
+  /** dense: cosine similarity; lexical: BM25; hybrid: the RRF score. */
+  readonly score: number;
+  readonly ranks: { readonly dense?: number; readonly video?: number; readonly lexical?: number };
+}
+
+/** What an upsert did, by id. Unchanged = same id and same content hash: nothing was written. */
+export interface UpsertResult {
+  readonly inserted: readonly string[];
+  readonly updated: readonly string[];
+  readonly unchanged: readonly string[];
+}
+
+/** Options of {@link CorpusStore.open}. */
+export interface CorpusStoreOptions {
+  /** A local directory for the LanceDB dataset (created if absent). */
+  dir: string;
+  embedder: Embedder;
+  /** LanceDB table name (default `items`). */
+  table?: string;
+}
+
+const META_FILE = 'recllm-store.json';
+
+interface Row {
+  id: string;
+  hash: string;
+  item_json: string;
+  channel_lc: string;
+  tagstr: string;
+  duration_s: number;
+  has_video: boolean;
+  vector: number[];
+  video_vector: number[];
+}
+
+/**
+ * The corpus: items in an embedded LanceDB table (text embedding in `vector`, the optional video
+ * embedding in `video_vector`), a BM25 index (minisearch) and the items in memory for filters and
+ * display. Add, update and delete work while searches are being served: writes are serialised (one
+ * at a time, in call order) and each search sees the corpus before or after a write, never a
+ * half-applied one in LanceDB. Reopening the directory restores the corpus and rebuilds the BM25 index.
+ */
+export class CorpusStore {
+  private readonly items = new Map<string, Item>();
+  private readonly hashes = new Map<string, string>();
+  private readonly lexical = new LexicalIndex();
+  private videoCount = 0;
+  private writes: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  private constructor(
+    private readonly table: lancedb.Table,
+    private readonly conn: lancedb.Connection,
+    readonly embedder: Embedder,
+  ) {}
+
+  /**
+   * Opens (or creates) the store in `options.dir`.
+   * @throws StoreError when the directory was built with a different embedder (name or dimension).
+   */
+  static async open(options: CorpusStoreOptions): Promise<CorpusStore> {
+    const { dir, embedder } = options;
+    const tableName = options.table ?? 'items';
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(tableName))
+      throw new ConfigError(`table name must match [A-Za-z0-9_-]{1,64}, got '${tableName}'`, {
+        key: 'table',
+      });
+    mkdirSync(dir, { recursive: true });
+    const metaPath = join(dir, META_FILE);
+    const meta = { embedder: embedder.name, dim: embedder.dim };
+    if (existsSync(metaPath)) {
+      const saved = JSON.parse(readFileSync(metaPath, 'utf8')) as typeof meta;
+      if (saved.embedder !== meta.embedder || saved.dim !== meta.dim)
+        throw new StoreError(
+          `store in ${dir} was built with embedder '${saved.embedder}' (dim ${saved.dim}), not '${meta.embedder}' (dim ${meta.dim})`,
+          { dir, saved, requested: meta },
+        );
+    } else writeFileSync(metaPath, JSON.stringify(meta));
+    const conn = await lancedb.connect(dir);
+    let table: lancedb.Table;
+    if ((await conn.tableNames()).includes(tableName)) table = await conn.openTable(tableName);
+    else {
+      const vec = () => new FixedSizeList(embedder.dim, new Field('item', new Float32(), true));
+      const schema = new Schema([
+        new Field('id', new Utf8(), false),
+        new Field('hash', new Utf8(), false),
+        new Field('item_json', new Utf8(), false),
+        new Field('channel_lc', new Utf8(), false),
+        new Field('tagstr', new Utf8(), false),
+        new Field('duration_s', new Float64(), false),
+        new Field('has_video', new Bool(), false),
+        new Field('vector', vec(), false),
+        new Field('video_vector', vec(), false),
+      ]);
+      table = await conn.createEmptyTable(tableName, schema, { mode: 'create' });
+    }
+    const store = new CorpusStore(table, conn, embedder);
+    const rows = (await table.query().select(['id', 'hash', 'item_json']).toArray()) as Row[];
+    const restored: Item[] = [];
+    for (const r of rows) {
+      const item = parseItem(JSON.parse(r.item_json));
+      store.items.set(item.id, item);
+      store.hashes.set(item.id, r.hash);
+      if (item.videoEmbedding) store.videoCount++;
+      restored.push(item);
+    }
+    store.lexical.upsert(restored);
+    return store;
+  }
+
+  /** Number of items. */
+  get size(): number {
+    return this.items.size;
+  }
+
+  /** The item with this id, if present. */
+  get(id: string): Item | undefined {
+    return this.items.get(id);
+  }
+
+  /** The content hash stored for an id, if present. */
+  hashOf(id: string): string | undefined {
+    return this.hashes.get(id);
+  }
+
+  /** Every item id (insertion order). */
+  ids(): string[] {
+    return [...this.items.keys()];
+  }
+
+  /** Every item (insertion order). */
+  all(): Item[] {
+    return [...this.items.values()];
+  }
+
+  /**
+   * Inserts new items and updates changed ones (keyed by id; an item whose content hash is unchanged is
+   * skipped, so replaying the same upsert writes nothing). Embeds the text of changed items only.
+   * @throws ItemValidationError on an invalid item (nothing of the batch is written);
+   *   StoreError when a `videoEmbedding` does not have the embedder's dimension.
+   */
+  upsert(inputs: readonly unknown[]): Promise<UpsertResult> {
+    return this.exclusive(async () => {
+      const parsed = inputs.map((i) => parseItem(i));
+      const byId = new Map<string, Item>();
+      for (const item of parsed) byId.set(item.id, item); // the last occurrence of an id wins
+      const inserted: string[] = [];
+      const updated: string[] = [];
+      const unchanged: string[] = [];
+      const changed: { item: Item; hash: string }[] = [];
+      for (const item of byId.values()) {
+        if (item.videoEmbedding && item.videoEmbedding.length !== this.embedder.dim)
+          throw new StoreError(
+            `item '${item.id}' videoEmbedding has length ${item.videoEmbedding.length}, expected ${this.embedder.dim}`,
+            { id: item.id, expected: this.embedder.dim, actual: item.videoEmbedding.length },
+          );
+        const hash = contentHash(item);
+        const old = this.hashes.get(item.id);
+        if (old === hash) unchanged.push(item.id);
+        else {
+          (old === undefined ? inserted : updated).push(item.id);
+          changed.push({ item, hash });
+        }
+      }
+      if (changed.length === 0) return { inserted, updated, unchanged };
+      const vectors = checkEmbeddings(
+        this.embedder,
+        await this.embedder.embedText(changed.map((c) => itemText(c.item))),
+        changed.length,
+      );
+      const zeros = new Array<number>(this.embedder.dim).fill(0);
+      const rows: Row[] = changed.map(({ item, hash }, i) => ({
+        id: item.id,
+        hash,
+        item_json: JSON.stringify(item),
+        channel_lc: item.channel.toLowerCase(),
+        tagstr: `|${item.tags.join('|')}|`,
+        duration_s: item.durationS,
+        has_video: item.videoEmbedding !== undefined,
+        vector: Array.from(vectors[i]),
+        video_vector: item.videoEmbedding ?? zeros,
+      }));
+      try {
+        await this.table
+          .mergeInsert('id')
+          .whenMatchedUpdateAll()
+          .whenNotMatchedInsertAll()
+          .execute(rows as never);
+      } catch (cause) {
+        throw new StoreError(
+          `LanceDB upsert of ${rows.length} items failed`,
+          { count: rows.length },
+          { cause },
+        );
+      }
+      for (const { item, hash } of changed) {
+        const old = this.items.get(item.id);
+        if (old?.videoEmbedding) this.videoCount--;
+        if (item.videoEmbedding) this.videoCount++;
+        this.items.set(item.id, item);
+        this.hashes.set(item.id, hash);
+      }
+      this.lexical.upsert(changed.map((c) => c.item));
+      return { inserted, updated, unchanged };
+    });
+  }
+
+  /** Deletes items by id; returns how many existed. */
+  delete(ids: readonly string[]): Promise<number> {
+    return this.exclusive(async () => {
+      const present = [...new Set(ids)].filter((id) => this.items.has(id));
+      if (present.length === 0) return 0;
+      try {
+        await this.table.delete(`id IN (${present.map(sqlString).join(', ')})`);
+      } catch (cause) {
+        throw new StoreError(`LanceDB delete of ${present.length} items failed`, { ids: present }, { cause });
+      }
+      for (const id of present) {
+        if (this.items.get(id)?.videoEmbedding) this.videoCount--;
+        this.items.delete(id);
+        this.hashes.delete(id);
+      }
+      this.lexical.delete(present);
+      return present.length;
+    });
+  }
+
+  /**
+   * Searches the corpus. `dense` embeds the query and runs an exact (flat) cosine search in LanceDB on
+   * the text vectors, fused by RRF with a search on the video vectors when items carry them; `lexical`
+   * ranks by BM25; `hybrid` fuses both lists by reciprocal rank fusion. Filters apply before ranking.
+   * @throws ConfigError for bad `k`, `pool` or filters; StoreError after `close()`.
+   */
+  async search(request: SearchRequest): Promise<SearchHit[]> {
+    this.assertOpen();
+    const mode = request.mode ?? 'hybrid';
+    const k = request.k ?? 10;
+    if (!RETRIEVAL_MODES.includes(mode))
+      throw new ConfigError(`unknown retrieval mode '${mode}'`, { key: 'mode', value: mode });
+    if (!Number.isInteger(k) || k < 1 || k > 1000)
+      throw new ConfigError(`k must be an integer in [1, 1000], got ${k}`, { key: 'k', value: k });
+    const pool = request.pool ?? Math.max(k, 50);
+    if (!Number.isInteger(pool) || pool < k || pool > 5000)
+      throw new ConfigError(`pool must be an integer in [k, 5000], got ${pool}`, {
+        key: 'pool',
+        value: pool,
+      });
+    const fp = filtersSchema.safeParse(request.filters ?? {});
+    if (!fp.success)
+      throw new ConfigError(
+        `invalid filters: ${fp.error.issues[0].path.join('.')}: ${fp.error.issues[0].message}`,
+        {
+          key: 'filters',
+          issues: fp.error.issues,
+        },
+      );
+    const filters = fp.data;
+    if (this.items.size === 0 || request.query.trim() === '') return [];
+    const lists: { name: 'dense' | 'video' | 'lexical'; hits: { id: string; score: number }[] }[] = [];
+    if (mode !== 'lexical') {
+      const [q] = checkEmbeddings(this.embedder, await this.embedder.embedText([request.query]), 1);
+      if (q.some((x) => x !== 0)) {
+        lists.push({ name: 'dense', hits: await this.vectorSearch('vector', q, pool, filters, false) });
+        if (this.videoCount > 0)
+          lists.push({
+            name: 'video',
+            hits: await this.vectorSearch('video_vector', q, pool, filters, true),
+          });
+      }
+    }
+    if (mode !== 'dense') {
+      const hits = this.lexical.search(request.query, pool, (id) => {
+        const item = this.items.get(id);
+        return item !== undefined && matchesFilters(item, filters);
+      });
+      lists.push({ name: 'lexical', hits });
+    }
+    if (lists.length === 1) return this.toHits(lists[0].hits, k, (rank) => ({ [lists[0].name]: rank }));
+    const fused = reciprocalRankFusion(
+      lists.map((l) => l.hits.map((h) => h.id)),
+      request.rrfK ?? 60,
+    );
+    return this.toHits(fused, k, (_rank, i) => {
+      const r: Record<string, number> = {};
+      lists.forEach((l, li) => {
+        const x = fused[i].ranks[li];
+        if (x !== undefined) r[l.name] = x;
+      });
+      return r;
+    });
+  }
+
+  /**
+   * Builds an approximate (IVF-PQ, cosine) index on the text vectors; later dense searches use it with
+   * `nprobes` partitions probed. Without it, dense search is exact.
+   */
+  createVectorIndex(options: { partitions?: number; subVectors?: number } = {}): Promise<void> {
+    return this.exclusive(async () => {
+      await this.table.createIndex('vector', {
+        config: lancedb.Index.ivfPq({
+          numPartitions: options.partitions ?? Math.max(1, Math.round(Math.sqrt(this.items.size))),
+          numSubVectors: options.subVectors ?? Math.max(1, Math.floor(this.embedder.dim / 16)),
+          distanceType: 'cosine',
+        }),
+        replace: true,
+      });
+    });
+  }
+
+  /** Closes the LanceDB connection; later calls throw StoreError. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.writes.catch(() => undefined);
+    this.closed = true;
+    this.table.close();
+    this.conn.close();
+  }
+
+  private async vectorSearch(
+    column: 'vector' | 'video_vector',
+    q: Float32Array,
+    limit: number,
+    filters: Filters,
+    videoOnly: boolean,
+  ): Promise<{ id: string; score: number }[]> {
+    const where = [videoOnly ? 'has_video = true' : undefined, filtersToSql(filters)]
+      .filter(Boolean)
+      .join(' AND ');
+    let query = this.table
+      .vectorSearch(Array.from(q))
+      .column(column)
+      .distanceType('cosine')
+      .limit(limit)
+      .select(['id', '_distance']);
+    if (where) query = query.where(where);
+    try {
+      const rows = (await query.toArray()) as { id: string; _distance: number }[];
+      return rows.map((r) => ({ id: r.id, score: 1 - r._distance }));
+    } catch (cause) {
+      throw new StoreError(`LanceDB vector search on '${column}' failed`, { column, where }, { cause });
+    }
+  }
+
+  private toHits(
+    list: readonly { id: string; score: number }[],
+    k: number,
+    ranks: (rank: number, index: number) => SearchHit['ranks'],
+  ): SearchHit[] {
+    const out: SearchHit[] = [];
+    for (let i = 0; i < list.length && out.length < k; i++) {
+      const item = this.items.get(list[i].id);
+      if (!item) continue; // deleted between the index read and now
+      out.push({ id: item.id, item, rank: out.length + 1, score: list[i].score, ranks: ranks(i + 1, i) });
+    }
+    return out;
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    this.assertOpen();
+    const run = this.writes.then(fn, fn);
+    this.writes = run.catch(() => undefined);
+    return run;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreError('the corpus store is closed', {});
+  }
+}
