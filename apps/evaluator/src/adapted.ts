@@ -1,16 +1,10 @@
-import { Rng } from '@vfmkit/core';
 import {
   type AdaptationConfigInput,
-  adaptBackbone,
-  adaptedCost,
-  ProbeHead,
-  predictAdapted,
+  fitAdaptedTask,
   type ReadoutTask,
   type TaskGeometry,
-  trainAdapted,
 } from '@vfmkit/probes';
 import { loadVitCheckpoint, type NamedWeights, type VitConfig } from '@vfmkit/vit-encoder';
-import { VitModel } from '@vfmkit/vit-encoder/tfjs';
 import { type EvalClip, stackClips } from './data/task-source';
 import type { ResultEntry } from './evaluate';
 
@@ -20,20 +14,17 @@ export type BackboneMethod = 'adapter' | 'e2e';
 /** The clip size `[T, H, W]` of a task geometry. */
 const clipOf = (g: TaskGeometry) => [g.frames, g.height, g.width];
 
-/** What each backbone method does to the encoder: LoRA rank 8 on qkv (probes' default), or full finetuning. */
+/** What each backbone method runs: LoRA rank 8 on qkv (probes' default adapter), or full finetuning. */
 export const BACKBONE_ADAPTATIONS: Record<BackboneMethod, AdaptationConfigInput> = {
-  adapter: { method: 'lora', rank: 8, targets: ['qkv'] },
-  e2e: { method: 'finetune' },
+  adapter: { method: 'adapter', kind: 'lora', rank: 8, placement: ['qkv'] },
+  e2e: { method: 'e2e' },
 };
-
-/** The backbone's learning rate as a fraction of the head's (finetuning every weight wants a gentler step). */
-const BACKBONE_LR_SCALE: Record<BackboneMethod, number> = { adapter: 1, e2e: 0.1 };
 
 /** One (task, backbone method, encoder) run: the encoder, the task's clips and the training settings. */
 export interface AdaptedRun {
   readonly task: ReadoutTask<EvalClip, unknown, unknown>;
   readonly method: BackboneMethod;
-  /** Encoder name (for the row) and the path it was given as (a `.safetensors` checkpoint to train). */
+  /** Encoder name (for the row) and the vit-encoder `.safetensors` checkpoint to train from. */
   readonly encoder: string;
   readonly source: string;
   readonly geometry: TaskGeometry;
@@ -46,20 +37,18 @@ export interface AdaptedRun {
 }
 
 /**
- * Runs VideoGLUE's `adapter` and `e2e` methods on a task's clips: loads the encoder's weights from its
- * safetensors checkpoint into a tfjs `VitModel` (each checkpoint read once), adapts it (`adaptBackbone`),
- * builds the task's attentive head, trains both with `trainAdapted`, predicts the test clips with
- * `predictAdapted`, scores them with the task and costs them with `adaptedCost`. An encoder given only
- * as ONNX (run folder, `.onnx`, the random baseline) gets a row with `metrics: null` and a note.
+ * Runs the `adapter` and `e2e` methods on a task's clips through probes' `fitAdaptedTask` (each
+ * checkpoint read once) and turns the result into a report row.
  */
 export class AdaptedRunner {
   private readonly checkpoints = new Map<string, { config: VitConfig; weights: NamedWeights }>();
 
   async run(r: AdaptedRun): Promise<ResultEntry> {
-    const base = { task: r.task.name, method: r.method, encoder: r.encoder };
     if (!r.source.endsWith('.safetensors'))
       return {
-        ...base,
+        task: r.task.name,
+        method: r.method,
+        encoder: r.encoder,
         metrics: null,
         score: null,
         trainableParams: null,
@@ -73,48 +62,26 @@ export class AdaptedRunner {
       ckpt = await loadVitCheckpoint(r.source);
       this.checkpoints.set(r.source, ckpt);
     }
-    const rng = new Rng(r.seed);
-    const model = VitModel.create(ckpt.config, ckpt.weights);
-    const head = ProbeHead.create(r.task.headConfig('attentive', r.geometry, r.train), rng.fork());
-    try {
-      const adaptation = adaptBackbone(model, BACKBONE_ADAPTATIONS[r.method], rng.fork());
-      const { targets, weights } = r.task.targetsFrom(r.train, r.geometry);
-      const conditioned = head.config.conditionWidth > 0;
-      const fit = trainAdapted(
-        model,
-        head,
-        stackClips(r.train, clipOf(r.geometry)),
-        targets,
-        {
-          loss: r.task.loss,
-          steps: r.steps,
-          batchSize: r.batchSize,
-          lr: r.lr,
-          backboneLr: r.lr * BACKBONE_LR_SCALE[r.method],
-          condition: conditioned ? r.task.condition?.(r.train, r.geometry) : undefined,
-          weights,
-        },
-        rng.fork(),
-      );
-      const outputs = predictAdapted(model, head, stackClips(r.test, clipOf(r.geometry)), {
-        batchSize: r.batchSize,
-        condition: conditioned ? r.task.condition?.(r.test, r.geometry) : undefined,
-      });
-      const metrics = r.task.evaluate(r.task.decode(outputs, r.test, r.geometry), r.test, r.geometry);
-      const score = r.task.score(metrics);
-      const cost = adaptedCost(model.config, adaptation, head);
-      return {
-        ...base,
-        metrics: r.task.metrics(metrics),
-        score: Number.isFinite(score) ? Math.min(100, Math.max(0, score)) : null,
-        trainableParams: fit.trainableParams,
-        trainableGflops: cost.trainableGflops,
-        inferenceGflops: cost.inferenceGflops,
-        trainSeconds: fit.seconds,
-      };
-    } finally {
-      head.dispose();
-      model.dispose();
-    }
+    const clip = clipOf(r.geometry);
+    const fit = fitAdaptedTask(
+      r.task,
+      r.geometry,
+      ckpt,
+      { clips: stackClips(r.train, clip), samples: r.train },
+      { clips: stackClips(r.test, clip), samples: r.test },
+      { adaptation: BACKBONE_ADAPTATIONS[r.method], steps: r.steps, batchSize: r.batchSize, lr: r.lr },
+      r.seed,
+    );
+    return {
+      task: r.task.name,
+      method: r.method,
+      encoder: r.encoder,
+      metrics: fit.table,
+      score: Number.isFinite(fit.score) ? fit.score : null,
+      trainableParams: fit.trainableParams,
+      trainableGflops: fit.cost.trainableGflops,
+      inferenceGflops: fit.cost.inferenceGflops,
+      trainSeconds: fit.trainSeconds,
+    };
   }
 }

@@ -1,12 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { adaptedCost, ProbeHead, synth4dTaskHead, type TaskGeometry } from '@vfmkit/probes';
+import { ProbeHead, synth4dTaskHead, type TaskGeometry } from '@vfmkit/probes';
 import { renderSample, splitSeed, taskConfig } from '@vfmkit/synth4d';
 import { decodeVariant, initVitWeights, saveVitCheckpoint } from '@vfmkit/vit-encoder';
 import { writeVitOnnx } from '@vfmkit/vit-encoder/onnx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BACKBONE_ADAPTATIONS } from '../src/adapted';
 import { evaluate } from '../src/evaluate';
 
 let dir: string;
@@ -73,17 +72,21 @@ describe('adapter and e2e methods', () => {
         const row = report.results.find((r) => r.method === method && r.encoder === 'ckpt');
         expect(row?.metrics?.[0].name).toBe(task.headline);
         expect(row?.metrics?.every((m) => Number.isFinite(m.value))).toBe(true);
-        expect(row?.score).toBeGreaterThanOrEqual(0);
-        expect(row?.score).toBeLessThanOrEqual(100);
+        const headline = row?.metrics?.[0].value as number;
+        expect(row?.score).toBeCloseTo(100 * headline, 10);
         expect(row?.trainSeconds).toBeGreaterThan(0);
-        const cost = adaptedCost(config, BACKBONE_ADAPTATIONS[method], head);
-        expect(row?.trainableParams).toBe(cost.trainableParams);
         expect(row?.trainableParams).toBe(encoderShare[method] + headParams);
-        expect(row?.inferenceGflops).toBeCloseTo(cost.inferenceGflops, 12);
+        // By hand: the encoder runs 4,194,304 MACs per clip (probes' adapt.test.ts works them out),
+        // LoRA rank 8 on qkv 2 blocks x 32 tokens x 8 x (64 + 192) = 131,072; 2 FLOPs per MAC.
+        const headGflops = head.cost(0).trainableGflops;
+        const adapterGflops = method === 'adapter' ? (2 * 131_072) / 1e9 : 0;
+        const trained = method === 'adapter' ? adapterGflops : (2 * 4_194_304) / 1e9;
+        expect(row?.trainableGflops).toBeCloseTo(trained + headGflops, 15);
+        expect(row?.inferenceGflops).toBeCloseTo((2 * 4_194_304) / 1e9 + adapterGflops + headGflops, 15);
         const note = report.results.find((r) => r.method === method && r.encoder === 'onnx');
         expect(note?.metrics).toBeNull();
         expect(note?.trainableParams).toBeNull();
-        expect(note?.note).toMatch(/safetensors checkpoint/);
+        expect(note?.note).toMatch(/ONNX only: it runs frozen/);
       }
     } finally {
       head.dispose();

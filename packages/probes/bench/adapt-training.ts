@@ -12,9 +12,9 @@ import { describeMachine, markdownTable, medianMs, Rng } from '@vfmkit/core';
 import { initBackend } from '@vfmkit/nn';
 import { decodeVariant } from '@vfmkit/vit-encoder';
 import { VitModel } from '@vfmkit/vit-encoder/tfjs';
-import { adaptBackbone } from '../src/adapt/adapt-backbone';
-import type { AdaptationConfigInput } from '../src/adapt/config';
-import { trainAdapted } from '../src/adapt/train-adapted';
+import { adaptBackbone } from '../src/adaptations/adapt-backbone';
+import type { AdaptationConfigInput } from '../src/adaptations/config';
+import { trainAdapted } from '../src/adaptations/train-adapted';
 import { ProbeHead } from '../src/heads/probe-head';
 
 const [B, T, S, D, L, H, M, C, STEPS] = [8, 8, 64, 192, 4, 3, 768, 10, 5];
@@ -28,9 +28,17 @@ const clips = {
 };
 const labels = { data: Int32Array.from({ length: B * 2 }, () => rng.int(C)), shape: [B * 2, 1] };
 const methods: { label: string; torch: string; adaptation: AdaptationConfigInput }[] = [
-  { label: 'LoRA r=8 (qkv)', torch: 'lora', adaptation: { method: 'lora', rank: 8, targets: ['qkv'] } },
-  { label: 'bottleneck r=64', torch: 'bottleneck', adaptation: { method: 'bottleneck', rank: 64 } },
-  { label: 'end-to-end finetune', torch: 'finetune', adaptation: { method: 'finetune' } },
+  {
+    label: 'LoRA r=8 (qkv)',
+    torch: 'lora',
+    adaptation: { method: 'adapter', kind: 'lora', rank: 8, placement: ['qkv'] },
+  },
+  {
+    label: 'bottleneck r=64',
+    torch: 'bottleneck',
+    adaptation: { method: 'adapter', kind: 'bottleneck', rank: 64 },
+  },
+  { label: 'end-to-end finetune', torch: 'finetune', adaptation: { method: 'e2e' } },
 ];
 
 const torchPeer = (method: string) => `

@@ -4,11 +4,24 @@ export {
   ADAPTER_TARGETS,
   type AdaptationConfig,
   type AdaptationConfigInput,
-  type AdaptationMethod,
+  type AdapterAdaptation,
   type AdapterTarget,
   adaptationConfigSchema,
+  type BackboneAdaptationConfig,
+  describeAdaptation,
+  type FinetuneAdaptation,
+  type FrozenAdaptation,
   parseAdaptationConfig,
+  parseBackboneAdaptation,
+  readoutOf,
 } from './adaptations/config';
+export {
+  BACKBONE_LR_SCALE,
+  type ClipSplit,
+  type FitAdaptedTaskOptions,
+  type FitAdaptedTaskResult,
+  fitAdaptedTask,
+} from './adaptations/fit-adapted-task';
 export {
   predictAdapted,
   type TrainAdaptedOptions,

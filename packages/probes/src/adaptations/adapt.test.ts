@@ -1,16 +1,16 @@
 import { ConfigError } from '@vfmkit/core';
+import { topKAccuracy } from '@vfmkit/metrics';
 import { initBackend, paramCount, tf } from '@vfmkit/nn';
-import { bottleneckAdapterCost, encoderCost, loraCost } from '@vfmkit/videoglue-score';
-import { decodeVariant, vitForwardFlops, vitParameterCount, vitShapeOf } from '@vfmkit/vit-encoder';
+import { ADAPTATION_METHOD_IDS } from '@vfmkit/videoglue-score';
+import { decodeVariant, vitParameterCount } from '@vfmkit/vit-encoder';
 import { VitModel } from '@vfmkit/vit-encoder/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { motionClips } from '../../test/motion-clips';
 import { ProbeError } from '../errors';
 import { ProbeHead } from '../heads/probe-head';
-import { topKAccuracy } from '@vfmkit/metrics';
 import { adaptBackbone, isAdapterParam } from './adapt-backbone';
 import { adaptedCost } from './adapted-cost';
-import { parseAdaptationConfig } from './config';
+import { describeAdaptation, parseAdaptationConfig, parseBackboneAdaptation, readoutOf } from './config';
 import { predictAdapted, trainAdapted } from './train-adapted';
 
 beforeAll(async () => {
@@ -38,35 +38,71 @@ const attentiveHead = (seed: number) =>
 
 describe('parseAdaptationConfig', () => {
   it('fills method defaults and rejects options a method does not use', () => {
-    expect(parseAdaptationConfig({ method: 'lora' })).toEqual({
-      method: 'lora',
+    expect(parseAdaptationConfig({ method: 'adapter' })).toEqual({
+      method: 'adapter',
+      kind: 'lora',
       rank: 8,
       alpha: 8,
-      targets: ['qkv'],
+      placement: ['qkv'],
     });
-    expect(parseAdaptationConfig({ method: 'lora', rank: 4, targets: ['fc2', 'qkv'] }).targets).toEqual([
-      'qkv',
-      'fc2',
-    ]);
-    expect(parseAdaptationConfig({ method: 'bottleneck' }).rank).toBe(64);
-    expect(parseAdaptationConfig({ method: 'finetune' }).rank).toBe(0);
+    const lora = parseAdaptationConfig({
+      method: 'adapter',
+      kind: 'lora',
+      rank: 4,
+      placement: ['fc2', 'qkv'],
+    });
+    expect(lora).toMatchObject({ placement: ['qkv', 'fc2'], alpha: 4 });
+    const bottleneck = parseAdaptationConfig({ method: 'adapter', kind: 'bottleneck' });
+    expect(bottleneck).toEqual({ method: 'adapter', kind: 'bottleneck', rank: 64, alpha: 0, placement: [] });
+    // a resolved config reads back equal
+    expect(parseAdaptationConfig(bottleneck)).toEqual(bottleneck);
+    expect(parseAdaptationConfig(lora)).toEqual(lora);
+    for (const method of ['linear', 'frozen', 'mlap', 'e2e'] as const)
+      expect(parseAdaptationConfig({ method })).toEqual({ method });
     const bad = [
-      { method: 'finetune', rank: 4 },
-      { method: 'bottleneck', targets: ['qkv'] },
-      { method: 'lora', targets: ['qkv', 'qkv'] },
-      { method: 'lora', targets: ['q'] },
-      { method: 'lora', rank: 0 },
-      { method: 'prefix' },
+      { method: 'e2e', rank: 4 },
+      { method: 'frozen', kind: 'lora' },
+      { method: 'adapter', kind: 'bottleneck', placement: ['qkv'] },
+      { method: 'adapter', kind: 'bottleneck', alpha: 2 },
+      { method: 'adapter', kind: 'lora', placement: ['qkv', 'qkv'] },
+      { method: 'adapter', kind: 'lora', placement: ['q'] },
+      { method: 'adapter', kind: 'lora', rank: 0 },
+      { method: 'adapter', kind: 'prefix' },
+      { method: 'lora' },
+      { method: 'finetune' },
     ];
-    for (const b of bad) expect(() => parseAdaptationConfig(b as never)).toThrow(ConfigError);
+    for (const b of bad)
+      expect(() => parseAdaptationConfig(b as never), JSON.stringify(b)).toThrow(ConfigError);
+    expect(() => parseBackboneAdaptation({ method: 'mlap' })).toThrow(/frozen features/);
+  });
+
+  it('describes the configuration that ran, and maps each method to its readout', () => {
+    expect(describeAdaptation({ method: 'adapter' })).toBe('adapter (LoRA r=8 on qkv)');
+    expect(describeAdaptation({ method: 'adapter', rank: 4, alpha: 16, placement: ['proj', 'qkv'] })).toBe(
+      'adapter (LoRA r=4, alpha=16 on qkv, proj)',
+    );
+    expect(describeAdaptation({ method: 'adapter', kind: 'bottleneck' })).toBe(
+      'adapter (bottleneck r=64 after each MLP)',
+    );
+    expect(describeAdaptation({ method: 'e2e' })).toBe('end-to-end finetune');
+    expect(describeAdaptation({ method: 'linear' })).toBe('frozen linear (layer norm + linear)');
+    expect(describeAdaptation({ method: 'frozen' })).toBe('frozen attentive pooler');
+    expect(describeAdaptation({ method: 'mlap' })).toBe('frozen multi-layer attention pooler');
+    expect(ADAPTATION_METHOD_IDS.map(readoutOf)).toEqual([
+      'linear',
+      'attentive',
+      'mlap',
+      'attentive',
+      'attentive',
+    ]);
   });
 });
 
 describe('adaptBackbone', () => {
   it('LoRA with B = 0 and a bottleneck with up = 0 leave the forward output exactly unchanged', () => {
     for (const adaptation of [
-      { method: 'lora', rank: 4, alpha: 8, targets: ['qkv', 'proj', 'fc1', 'fc2'] },
-      { method: 'bottleneck', rank: 16 },
+      { method: 'adapter', kind: 'lora', rank: 4, alpha: 8, placement: ['qkv', 'proj', 'fc1', 'fc2'] },
+      { method: 'adapter', kind: 'bottleneck', rank: 16 },
     ] as const) {
       const model = VitModel.create(config, 3);
       const clips = motionClips(2, 9).clips;
@@ -93,28 +129,30 @@ describe('adaptBackbone', () => {
 
   it('sets trainability: adapters only for lora/bottleneck, everything for finetune', () => {
     const lora = VitModel.create(config, 1);
-    const a = adaptBackbone(lora, { method: 'lora', rank: 2, targets: ['qkv', 'fc1'] }, 1);
+    const a = adaptBackbone(lora, { method: 'adapter', kind: 'lora', rank: 2, placement: ['qkv', 'fc1'] }, 1);
     for (const [n, v] of lora.params) expect(v.trainable, n).toBe(isAdapterParam(n));
     // rank 2 on qkv [3D, D] and fc1 [M, D] in each of 2 blocks
     expect(a.trainableParams).toBe(2 * (2 * (D + 3 * D) + 2 * (D + 256)));
     expect(a.adapterNames).toContain('blocks.1.mlp.fc1.lora_B.weight');
-    expect(() => adaptBackbone(lora, { method: 'finetune' }, 1)).toThrow(ProbeError);
+    expect(() => adaptBackbone(lora, { method: 'e2e' }, 1)).toThrow(ProbeError);
     lora.dispose();
 
     const ft = VitModel.create(config, 1);
-    const f = adaptBackbone(ft, { method: 'finetune' }, 1);
+    const f = adaptBackbone(ft, { method: 'e2e' }, 1);
     expect(f.adapterNames).toEqual([]);
     expect(f.trainableParams).toBe(vitParameterCount(config));
     expect([...ft.params.values()].every((v) => v.trainable)).toBe(true);
-    expect(() => adaptBackbone(ft, { method: 'bottleneck', rank: 65 }, 1)).toThrow(ProbeError);
+    expect(() => adaptBackbone(ft, { method: 'adapter', kind: 'bottleneck', rank: 65 }, 1)).toThrow(
+      ProbeError,
+    );
     ft.dispose();
   });
 
   it('is deterministic in its seed', () => {
     const a = VitModel.create(config, 1);
     const b = VitModel.create(config, 1);
-    adaptBackbone(a, { method: 'lora', rank: 2 }, 7);
-    adaptBackbone(b, { method: 'lora', rank: 2 }, 7);
+    adaptBackbone(a, { method: 'adapter', kind: 'lora', rank: 2 }, 7);
+    adaptBackbone(b, { method: 'adapter', kind: 'lora', rank: 2 }, 7);
     const name = 'blocks.0.attn.qkv.lora_A.weight';
     expect(differing(a.params.get(name)?.dataSync() ?? [], b.params.get(name)?.dataSync() ?? [1])).toBe(0);
     a.dispose();
@@ -123,40 +161,43 @@ describe('adaptBackbone', () => {
 });
 
 describe('adaptedCost', () => {
-  it("matches the actual trainable parameter counts and videoglue-score's FLOPs", () => {
-    const shape = vitShapeOf(config);
-    for (const adaptation of [
-      { method: 'lora', rank: 4, targets: ['qkv', 'proj', 'fc1', 'fc2'] },
-      { method: 'lora', rank: 8, alpha: 16 },
-      { method: 'bottleneck', rank: 16 },
-      { method: 'finetune' },
-    ] as const) {
+  it('matches the trainable variables and hand-worked FLOPs of a nano ViT (2 blocks, D 64, MLP 256, N 32)', () => {
+    // Encoder MACs by hand: patch embed 32 x 384 x 64 = 786,432; per block qkv 32 x 64 x 192 = 393,216,
+    // scores and weighted sum 2 x 32 x 32 x 64 = 131,072, proj 131,072, fc1 + fc2 2 x 32 x 64 x 256 =
+    // 1,048,576: 1,703,936; total 786,432 + 2 x 1,703,936 = 4,194,304 MACs = 0.008388608 GFLOPs.
+    const encoderGflops = 0.008388608;
+    // Adapter MACs by hand (2 blocks x 32 tokens):
+    // LoRA r=4 on all four: 4 x ((64 + 192) + (64 + 64) + (64 + 256) + (256 + 64)) = 4,096 -> 262,144;
+    // LoRA r=8 on qkv: 8 x 256 = 2,048 -> 131,072; bottleneck r=16: 2 x 64 x 16 = 2,048 -> 131,072.
+    const cases = [
+      [{ method: 'adapter', kind: 'lora', rank: 4, placement: ['qkv', 'proj', 'fc1', 'fc2'] }, 262_144],
+      [{ method: 'adapter', kind: 'lora', rank: 8, alpha: 16 }, 131_072],
+      [{ method: 'adapter', kind: 'bottleneck', rank: 16 }, 131_072],
+      [{ method: 'e2e' }, 0],
+    ] as const;
+    for (const [adaptation, adapterMacs] of cases) {
+      const label = describeAdaptation(adaptation);
       const model = VitModel.create(config, 2);
       const head = attentiveHead(3);
       const a = adaptBackbone(model, adaptation, 4);
       const cost = adaptedCost(config, adaptation, head);
       const actual = paramCount(model.params, (n) => (model.params.get(n) as tf.Variable).trainable);
-      expect(cost.trainableParams, adaptation.method).toBe(actual + paramCount(head.params));
+      expect(cost.trainableParams, label).toBe(actual + paramCount(head.params));
       expect(adaptedCost(config, a, head)).toEqual(cost);
-      const encoderGflops = vitForwardFlops(config) / 1e9;
       const headGflops = head.cost().trainableGflops;
-      if (adaptation.method === 'finetune') {
-        expect(cost.trainableGflops).toBeCloseTo(encoderGflops + headGflops, 12);
-        expect(cost.inferenceGflops).toBeCloseTo(encoderGflops + headGflops, 12);
-      } else {
-        const extra =
-          adaptation.method === 'lora'
-            ? loraCost(shape, { rank: a.config.rank, tokens: N, targets: a.config.targets }).gflops
-            : bottleneckAdapterCost(shape, { rank: 16, tokens: N }).gflops;
-        expect(cost.trainableGflops).toBeCloseTo(extra + headGflops, 12);
-        expect(cost.inferenceGflops).toBeCloseTo(encoderGflops + extra + headGflops, 12);
-      }
+      const adapterGflops = (2 * adapterMacs) / 1e9;
+      const trained = adaptation.method === 'e2e' ? encoderGflops : adapterGflops;
+      expect(cost.trainableGflops, label).toBeCloseTo(trained + headGflops, 15);
+      expect(cost.inferenceGflops, label).toBeCloseTo(encoderGflops + adapterGflops + headGflops, 15);
       head.dispose();
       model.dispose();
     }
-    // hand-worked LoRA MACs: rank 4 on qkv of 2 blocks, 32 tokens: 2 * 32 * 4 * (64 + 192) = 65,536
-    expect(loraCost(shape, { rank: 4, tokens: N, targets: ['qkv'] }).macs).toBe(65_536);
-    expect(encoderCost(shape, N).gflops).toBeCloseTo(vitForwardFlops(config) / 1e9, 12);
+    // the bottleneck's parameters by hand: (64 x 16 + 16) + (16 x 64 + 64) = 2,128 per block
+    const model = VitModel.create(config, 2);
+    expect(adaptBackbone(model, { method: 'adapter', kind: 'bottleneck', rank: 16 }, 1).trainableParams).toBe(
+      2 * 2128,
+    );
+    model.dispose();
   });
 });
 
@@ -167,7 +208,11 @@ describe('trainAdapted', () => {
   it('LoRA training changes only adapters and head; every base weight stays bit-identical', () => {
     const model = VitModel.create(config, 11);
     const head = attentiveHead(12);
-    adaptBackbone(model, { method: 'lora', rank: 4, targets: ['qkv', 'proj', 'fc1', 'fc2'] }, 13);
+    adaptBackbone(
+      model,
+      { method: 'adapter', kind: 'lora', rank: 4, placement: ['qkv', 'proj', 'fc1', 'fc2'] },
+      13,
+    );
     const base = snapshot(model, (n) => !isAdapterParam(n));
     const adapters = snapshot(model, isAdapterParam);
     const headBefore = new Map([...head.params].map(([n, v]) => [n, v.dataSync().slice()]));
@@ -182,10 +227,8 @@ describe('trainAdapted', () => {
     );
     expect(tf.memory().numTensors).toBe(tensors);
     expect(r.losses).toHaveLength(6);
-    expect(r.trainableParams).toBe(
-      adaptedCost(config, { method: 'lora', rank: 4, targets: ['qkv', 'proj', 'fc1', 'fc2'] }, head)
-        .trainableParams,
-    );
+    // LoRA r=4 on qkv, proj, fc1, fc2 by hand: 4 x (256 + 128 + 320 + 320) = 4,096 per block, 2 blocks
+    expect(r.trainableParams).toBe(2 * 4096 + paramCount(head.params));
     for (const [n, before] of base)
       expect(differing(before, (model.params.get(n) as tf.Variable).dataSync()), n).toBe(0);
     for (const [n, before] of adapters)
@@ -196,15 +239,40 @@ describe('trainAdapted', () => {
     model.dispose();
   });
 
-  it('finetuning changes the backbone weights', () => {
+  it("e2e: one AdamW step moves every backbone weight by the learning rate (Adam's first step is lr sign(g))", () => {
     const model = VitModel.create(config, 11);
     const head = attentiveHead(12);
-    adaptBackbone(model, { method: 'finetune' }, 0);
+    adaptBackbone(model, { method: 'e2e' }, 0);
     const before = snapshot(model);
-    trainAdapted(model, head, train.clips, targets, { loss: 'softmax-cross-entropy', steps: 3 }, 1);
+    const lr = 1e-2;
+    trainAdapted(
+      model,
+      head,
+      train.clips,
+      targets,
+      {
+        loss: 'softmax-cross-entropy',
+        steps: 1,
+        lr,
+        backboneLr: lr,
+        weightDecay: 0,
+        warmupSteps: 0,
+        clipNorm: 1e9,
+      },
+      1,
+    );
+    // m = g, v = g^2 after bias correction, so each entry moves by lr g / (|g| + 1e-8): lr up to float32
+    // rounding wherever |g| >> 1e-8 (no clipping here, so the gradients keep their size). Exception by
+    // hand: softmax attention is invariant to a key bias (it shifts every logit of a query equally), so
+    // the key third of qkv.bias gets no gradient and stays put.
     for (const [n, b] of before) {
-      // the final norm's weights and the unused pos rows all receive gradient; every weight moves
-      expect(differing(b, (model.params.get(n) as tf.Variable).dataSync()), n).toBeGreaterThan(0);
+      const after = (model.params.get(n) as tf.Variable).dataSync();
+      const moved = Array.from(b, (x, i) => Math.abs(after[i] - x));
+      expect(Math.max(...moved), n).toBeLessThanOrEqual(lr * (1 + 1e-4));
+      const keyBias = n.endsWith('attn.qkv.bias') ? moved.splice(D, D) : [];
+      expect(Math.max(0, ...keyBias), n).toBeLessThan(1e-5);
+      const sorted = moved.sort((p, q) => p - q);
+      expect(sorted[sorted.length >> 1], n).toBeCloseTo(lr, 4);
     }
     head.dispose();
     model.dispose();
@@ -217,7 +285,11 @@ describe('trainAdapted', () => {
       { kind: 'attentive', inputWidth: D, tokens: N, outputs: 4, heads: 4, mlpRatio: 2 },
       3,
     );
-    adaptBackbone(model, { method: 'lora', rank: 4, targets: ['qkv', 'proj', 'fc1', 'fc2'] }, 1);
+    adaptBackbone(
+      model,
+      { method: 'adapter', kind: 'lora', rank: 4, placement: ['qkv', 'proj', 'fc1', 'fc2'] },
+      1,
+    );
     const big = motionClips(128, 1);
     const test = motionClips(64, 2);
     const r = trainAdapted(
@@ -244,7 +316,7 @@ describe('trainAdapted', () => {
       { kind: 'mlap', inputWidth: D, tokens: N, outputs: 4, layers: 2, heads: 4 },
       22,
     );
-    const a = adaptBackbone(model, { method: 'bottleneck', rank: 8 }, 23);
+    const a = adaptBackbone(model, { method: 'adapter', kind: 'bottleneck', rank: 8 }, 23);
     const base = snapshot(model, (n) => !isAdapterParam(n));
     const up = snapshot(model, (n) => n.endsWith('adapter.up.weight'));
     const r = trainAdapted(
@@ -268,7 +340,7 @@ describe('trainAdapted', () => {
   it('rejects mismatched targets and bad options', () => {
     const model = VitModel.create(config, 1);
     const head = attentiveHead(1);
-    adaptBackbone(model, { method: 'bottleneck', rank: 8 }, 0);
+    adaptBackbone(model, { method: 'adapter', kind: 'bottleneck', rank: 8 }, 0);
     const opts = { loss: 'softmax-cross-entropy' } as const;
     expect(() =>
       trainAdapted(model, head, train.clips, { data: train.labels, shape: [47, 1] }, opts, 0),

@@ -3,7 +3,12 @@ import { bottleneckAdapterCost, encoderCost, loraCost, type ModuleCost } from '@
 import { type VitConfig, vitShapeOf, vitTokenGrid } from '@vfmkit/vit-encoder';
 import type { ProbeCost, ProbeHead } from '../heads/probe-head';
 import type { BackboneAdaptation } from './adapt-backbone';
-import { type AdaptationConfig, type AdaptationConfigInput, parseAdaptationConfig } from './config';
+import {
+  type AdaptationConfig,
+  type AdaptationConfigInput,
+  type BackboneAdaptationConfig,
+  parseBackboneAdaptation,
+} from './config';
 
 /** Rows of the encoder's learned positional tables: N (`learned`), T' + H'W' (`separable`), 0 (`sincos`). */
 function positionRows(config: VitConfig): number {
@@ -28,9 +33,9 @@ function fullEncoderCost(config: VitConfig, tokens: number): ModuleCost {
 /**
  * Costs of a backbone adaptation plus its head, VideoGLUE style (2 FLOPs per multiply-accumulate, per
  * clip), from `@vfmkit/videoglue-score`'s cost model:
- * - `lora`: `loraCost` on the targets (`r (in + out)` parameters per adapted matrix);
- * - `bottleneck`: `bottleneckAdapterCost` (one adapter with biases per block);
- * - `finetune`: `encoderCost` (every encoder weight trains).
+ * - `adapter`, kind `lora`: `loraCost` on the placement (`r (in + out)` parameters per adapted matrix);
+ * - `adapter`, kind `bottleneck`: `bottleneckAdapterCost` (one adapter with biases per block);
+ * - `e2e`: `encoderCost` (every encoder weight trains).
  * `trainableParams` = adapter (or encoder) parameters + head parameters; `trainableGflops` = forward
  * GFLOPs of the trained part (adapters + head, or encoder + head); `inferenceGflops` = encoder +
  * adapters + head (LoRA is counted unmerged, as VideoGLUE's `adaptationCosts` counts adapters).
@@ -41,11 +46,12 @@ function fullEncoderCost(config: VitConfig, tokens: number): ModuleCost {
  */
 export function adaptedCost(
   config: VitConfig,
-  adaptation: AdaptationConfigInput | BackboneAdaptation,
+  adaptation: AdaptationConfigInput | AdaptationConfig | BackboneAdaptation,
   head: ProbeHead,
   options: { tokens?: number } = {},
 ): ProbeCost {
-  const a: AdaptationConfig = 'config' in adaptation ? adaptation.config : parseAdaptationConfig(adaptation);
+  const a: BackboneAdaptationConfig =
+    'config' in adaptation ? adaptation.config : parseBackboneAdaptation(adaptation);
   const tokens = options.tokens ?? head.config.tokens;
   if (!Number.isInteger(tokens) || tokens <= 0)
     throw new ConfigError(`tokens must be a positive integer, got ${tokens}`, {
@@ -57,11 +63,11 @@ export function adaptedCost(
   const shape = vitShapeOf(config);
   let trained: ModuleCost;
   let extraInference = 0;
-  if (a.method === 'finetune') trained = encoder;
+  if (a.method === 'e2e') trained = encoder;
   else {
     trained =
-      a.method === 'lora'
-        ? loraCost(shape, { rank: a.rank, tokens, targets: a.targets })
+      a.kind === 'lora'
+        ? loraCost(shape, { rank: a.rank, tokens, targets: a.placement })
         : bottleneckAdapterCost(shape, { rank: a.rank, tokens });
     extraInference = trained.gflops;
   }

@@ -1,8 +1,8 @@
 import { ConfigError, Rng, ShapeError } from '@vfmkit/core';
+import { topKAccuracy } from '@vfmkit/metrics';
 import { createParams, crossAttention, disposeParams, initBackend, initCrossAttention, tf } from '@vfmkit/nn';
 import { attentivePoolerCost } from '@vfmkit/videoglue-score';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { topKAccuracy } from '@vfmkit/metrics';
 import { pooledCrossAttention } from './attention';
 import { ProbeHead } from './probe-head';
 import { predictProbe, trainProbe } from './train';

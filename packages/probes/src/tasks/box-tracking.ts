@@ -1,8 +1,8 @@
+import { type BoxTrackingMetrics, boxTrackingMetrics } from '@vfmkit/metrics';
 import type { Synth4dSample } from '@vfmkit/synth4d';
 import { ProbeError } from '../errors';
 import type { ArrayWithShape } from '../heads/train';
 import { fourierFeatures, fourierWidth } from '../internal/fourier';
-import { type BoxTrackingMetrics, boxTrackingMetrics } from '@vfmkit/metrics';
 import { checkReadout, POOLER_READOUTS, poolerConfig, type Synth4dTask } from './task';
 
 /** Predicted boxes per object slot: `[B, S, T, 4]` (x0, y0, x1, y1) px; frame 0 holds the given box. */

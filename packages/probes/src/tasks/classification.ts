@@ -1,12 +1,12 @@
-import { ProbeError } from '../errors';
-import type { ProbeHeadConfigInput } from '../heads/config';
-import type { ArrayWithShape } from '../heads/train';
 import {
   type ClassificationResult,
   classificationAccuracy,
   type MultiLabelMapResult,
   multiLabelMap,
 } from '@vfmkit/metrics';
+import { ProbeError } from '../errors';
+import type { ProbeHeadConfigInput } from '../heads/config';
+import type { ArrayWithShape } from '../heads/train';
 import { ALL_READOUTS, poolerConfig, type ReadoutKind, type ReadoutTask, type TaskGeometry } from './task';
 
 /** Logits `[B, C]`. */

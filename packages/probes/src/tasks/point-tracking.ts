@@ -1,8 +1,8 @@
+import { scaleToTapVid, type TapVidMetrics, tapVidMetrics } from '@vfmkit/metrics';
 import type { Synth4dSample } from '@vfmkit/synth4d';
 import { ProbeError } from '../errors';
 import type { ArrayWithShape } from '../heads/train';
 import { fourierFeatures, fourierWidth } from '../internal/fourier';
-import { scaleToTapVid, type TapVidMetrics, tapVidMetrics } from '@vfmkit/metrics';
 import { checkReadout, POOLER_READOUTS, poolerConfig, type Synth4dTask } from './task';
 
 /** Predicted tracks of every query of every clip. */

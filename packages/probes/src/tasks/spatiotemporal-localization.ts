@@ -1,7 +1,7 @@
+import { type FrameBox, type FrameMapResult, frameMap } from '@vfmkit/metrics';
 import { MOTION_CLASSES, type Synth4dSample } from '@vfmkit/synth4d';
 import { ProbeError } from '../errors';
 import { fourierFeatures, fourierWidth } from '../internal/fourier';
-import { type FrameBox, type FrameMapResult, frameMap } from '@vfmkit/metrics';
 import {
   checkReadout,
   POOLER_READOUTS,

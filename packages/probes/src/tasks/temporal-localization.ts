@@ -1,13 +1,13 @@
-import type { Synth4dSample } from '@vfmkit/synth4d';
-import { MOTION_CLASSES } from '@vfmkit/synth4d';
-import { ProbeError } from '../errors';
 import {
+  type LabeledSegment,
   segmentsFromFrameScores,
   type TemporalLocalizationResult,
-  type LabeledSegment,
   temporalLocalizationMap,
   temporalNms,
 } from '@vfmkit/metrics';
+import type { Synth4dSample } from '@vfmkit/synth4d';
+import { MOTION_CLASSES } from '@vfmkit/synth4d';
+import { ProbeError } from '../errors';
 import {
   ALL_READOUTS,
   checkReadout,
