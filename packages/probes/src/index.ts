@@ -72,7 +72,7 @@ export {
 export { type DepthTaskMetrics, depthTask, type TokenDepth, tokenDepth } from './tasks/depth';
 export { type FitTaskOptions, type FitTaskResult, fitTask, type TaskSplit } from './tasks/fit-task';
 export { pointTrackingTask, type TrackPredictions } from './tasks/point-tracking';
-export { SYNTH4D_TASK_HEADS, synth4dTaskHead } from './tasks/registry';
+export { SYNTH4D_SUITES, SYNTH4D_TASK_HEADS, type Synth4dSuiteName, synth4dTaskHead } from './tasks/registry';
 export {
   type ActorActionPredictions,
   type KeyframeBox,

@@ -20,6 +20,31 @@ export const SYNTH4D_TASK_HEADS: Readonly<Record<string, Synth4dTask<unknown, un
 });
 
 /**
+ * The synth4d task lists, defined once (the evaluator's `--suite` reads them from here):
+ * - `4d`: depth, point tracking, box tracking, camera pose (4DS's readouts);
+ * - `videoglue`: clip classification, temporal and spatio-temporal action localization (VideoGLUE's
+ *   task families);
+ * - `all`: every synth4d task with a probe head.
+ * synth4d's `captions` preset is in no suite: it feeds video-text training (videoprism-distill) and has
+ * no probe head.
+ */
+export const SYNTH4D_SUITES = Object.freeze({
+  '4d': Object.freeze(['depth', 'tracking', 'boxes', 'pose'] as const),
+  videoglue: Object.freeze(['actions', 'temporal', 'spatiotemporal'] as const),
+  all: Object.freeze([
+    'actions',
+    'temporal',
+    'spatiotemporal',
+    'depth',
+    'tracking',
+    'boxes',
+    'pose',
+  ] as const),
+});
+/** A key of {@link SYNTH4D_SUITES}. */
+export type Synth4dSuiteName = keyof typeof SYNTH4D_SUITES;
+
+/**
  * The task head of a name (`depth` or `synth4d/depth`).
  * @throws ConfigError for a task without a head here.
  */

@@ -1,5 +1,6 @@
 import { ConfigError, Rng } from '@vfmkit/core';
 import { initBackend } from '@vfmkit/nn';
+import { TASKS } from '@vfmkit/synth4d';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PIXEL_GEOMETRY, pixelFeatures, renderSplit } from '../../test/synth4d-fixture';
 import { ProbeError } from '../errors';
@@ -9,7 +10,7 @@ import { cameraPoseTask, relativePoses } from './camera-pose';
 import { depthTask, tokenDepth } from './depth';
 import { type FitTaskOptions, fitTask } from './fit-task';
 import { pointTrackingTask } from './point-tracking';
-import { synth4dTaskHead } from './registry';
+import { SYNTH4D_SUITES, SYNTH4D_TASK_HEADS, synth4dTaskHead } from './registry';
 import { spatiotemporalTask } from './spatiotemporal-localization';
 import type { Synth4dTask } from './task';
 import { temporalTask } from './temporal-localization';
@@ -225,20 +226,31 @@ describe('task plumbing on hand-made predictions', () => {
   it('depth: token cells average surface pixels, sky-dominated cells are invalid; truth as prediction is perfect', () => {
     const samples = renderSplit('depth', 'val', 2);
     const gt = tokenDepth(samples, geometry);
-    // cell (0, 0, 0) of clip 0 recomputed by hand in float64
-    let sum = 0;
-    let n = 0;
-    for (let f = 0; f < 2; f++)
-      for (let y = 0; y < 8; y++)
-        for (let x = 0; x < 8; x++) {
-          const d = samples[0].depth[(f * 32 + y) * 32 + x];
-          if (d > 0) {
-            sum += d;
-            n++;
-          }
+    // every 2 x 8 x 8 cell of clip 0 recomputed in float64: valid when at least 64 of its 128 pixels
+    // see a surface (depth > 0), holding their mean depth; invalid cells hold 0
+    let valid = 0;
+    for (let ti = 0; ti < 4; ti++)
+      for (let hi = 0; hi < 4; hi++)
+        for (let wi = 0; wi < 4; wi++) {
+          let sum = 0;
+          let n = 0;
+          for (let f = ti * 2; f < ti * 2 + 2; f++)
+            for (let y = hi * 8; y < hi * 8 + 8; y++)
+              for (let x = wi * 8; x < wi * 8 + 8; x++) {
+                const d = samples[0].depth[(f * 32 + y) * 32 + x];
+                if (d > 0) {
+                  sum += d;
+                  n++;
+                }
+              }
+          const cell = (ti * 4 + hi) * 4 + wi;
+          expect(gt.valid[cell], `cell ${cell}`).toBe(n >= 64 ? 1 : 0);
+          expect(gt.depth[cell], `cell ${cell}`).toBeCloseTo(n >= 64 ? sum / n : 0, 4);
+          valid += n >= 64 ? 1 : 0;
         }
-    expect(gt.valid[0]).toBe(n >= 64 ? 1 : 0);
-    if (n >= 64) expect(gt.depth[0]).toBeCloseTo(sum / n, 4);
+    // the clip has both kinds of cell, so both branches above were checked
+    expect(valid).toBeGreaterThan(0);
+    expect(valid).toBeLessThan(64);
     const { targets, weights } = depthTask.targetsFrom(samples, geometry);
     const logs = Float32Array.from(targets.data, (v, i) => (weights?.data[i] ? v : 0));
     const m = depthTask.evaluate(
@@ -297,6 +309,17 @@ describe('task plumbing on hand-made predictions', () => {
     expect(m.translationErrorMean).toBeLessThan(0.05);
     expect(m.auc).toBe(1);
     expect(m.ate).toBeLessThan(1e-5);
+  });
+
+  it('the suites list every task with a head once, and nothing without one', () => {
+    expect([...SYNTH4D_SUITES['4d']]).toEqual(['depth', 'tracking', 'boxes', 'pose']);
+    expect([...SYNTH4D_SUITES.videoglue]).toEqual(['actions', 'temporal', 'spatiotemporal']);
+    expect([...SYNTH4D_SUITES.all].sort()).toEqual(Object.keys(SYNTH4D_TASK_HEADS).sort());
+    expect([...SYNTH4D_SUITES.all].sort()).toEqual(
+      [...SYNTH4D_SUITES['4d'], ...SYNTH4D_SUITES.videoglue].sort(),
+    );
+    // every synth4d preset but captions (video-text training data, no probe head) has a head
+    expect(TASKS.filter((t) => !(t in SYNTH4D_TASK_HEADS))).toEqual(['captions']);
   });
 
   it('unknown task names and empty splits give typed errors', () => {
