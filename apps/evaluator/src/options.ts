@@ -1,39 +1,30 @@
 import { basename, extname } from 'node:path';
+import { type ReadoutKind, readoutOf, SYNTH4D_SUITES } from '@vfmkit/probes';
+import { ADAPTATION_METHOD_IDS, type AdaptationMethodId, trainsBackbone } from '@vfmkit/videoglue-score';
 import { z } from 'zod';
 import { MANIFEST_TASKS } from './data/manifest-source';
 import { EvaluatorError } from './errors';
 
-/**
- * synth4d suites: `4d` (depth, point tracking, box tracking, camera pose), `videoglue` (classification,
- * temporal and spatio-temporal action localization), `all`.
- */
-export const SUITES = {
-  '4d': ['depth', 'tracking', 'boxes', 'pose'],
-  videoglue: ['actions', 'temporal', 'spatiotemporal'],
-  all: ['actions', 'temporal', 'spatiotemporal', 'depth', 'tracking', 'boxes', 'pose'],
-} as const;
+/** synth4d suites (`4d`, `videoglue`, `all`), defined once in probes' registry. */
+export const SUITES = SYNTH4D_SUITES;
 export type SuiteName = keyof typeof SUITES;
 
 /**
- * Adaptation methods and the readout each uses: `frozen` = attentive pooler over frozen features
+ * Adaptation methods (videoglue-score's one vocabulary) and the readout each trains (probes'
+ * `readoutOf`): `linear` = layer norm + linear, `frozen` = attentive pooler over frozen features
  * (VideoGLUE's frozen backbone + pooler head, 4DS's readout), `mlap` = multi-layer attention pooler over
- * the last (up to 4) exposed layers, `linear` = layer norm + linear; `adapter` = LoRA (rank 8 on qkv)
- * inside the backbone + attentive pooler, `e2e` = end-to-end finetuning + attentive pooler. `adapter`
- * and `e2e` train the backbone in tfjs and need the encoder as a safetensors checkpoint.
+ * the last (up to 4) exposed layers; `adapter` (LoRA rank 8 on qkv, see `BACKBONE_ADAPTATIONS`) and
+ * `e2e` train inside the backbone in tfjs with an attentive pooler and need a vit-encoder checkpoint.
  */
-export const ADAPTATIONS = {
-  frozen: 'attentive',
-  mlap: 'mlap',
-  linear: 'linear',
-  adapter: 'attentive',
-  e2e: 'attentive',
-} as const;
-export type Adaptation = keyof typeof ADAPTATIONS;
+export const ADAPTATIONS = Object.fromEntries(
+  ADAPTATION_METHOD_IDS.map((m) => [m, readoutOf(m)]),
+) as Readonly<Record<AdaptationMethodId, ReadoutKind>>;
+export type Adaptation = AdaptationMethodId;
 
 /** Methods that train inside the backbone (tfjs), not over frozen ONNX features. */
-export const BACKBONE_METHODS: readonly Adaptation[] = ['adapter', 'e2e'];
+export const BACKBONE_METHODS: readonly Adaptation[] = ADAPTATION_METHOD_IDS.filter(trainsBackbone);
 
-const adaptationSchema = z.enum(['frozen', 'mlap', 'linear', 'adapter', 'e2e']);
+const adaptationSchema = z.enum(ADAPTATION_METHOD_IDS);
 
 const encoderSchema = z.object({ name: z.string().min(1), path: z.string().min(1) }).strict();
 
