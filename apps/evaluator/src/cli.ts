@@ -2,7 +2,11 @@
  * vfm-eval --encoder runs/x [--encoder name=path.onnx ...] [--suite 4d|videoglue|all]
  *          [--manifest videos.jsonl] [--adaptations frozen,mlap,linear,adapter,e2e] [--tasks depth,pose] [--out reports/x]
  *          [--train-clips 48] [--test-clips 16] [--steps 150] [--batch-size 16] [--lr 3e-3]
- *          [--random-baseline] [--seed 0] [--threads N] [--device cpu|auto|cuda]
+ *          [--random-baseline] [--strict] [--seed 0] [--threads N] [--device cpu|auto|cuda]
+ *
+ * SIGINT / SIGTERM stop the run after the current unit of work (one head or backbone adaptation):
+ * the finished results are written, marked partial, and the exit status is 130. A second signal
+ * exits at once.
  */
 import { VfmError } from '@vfmkit/core';
 import { EvaluatorError } from './errors';
@@ -10,7 +14,7 @@ import { evaluate } from './evaluate';
 import { type EvaluateOptions, parseEncoderSpecs } from './options';
 
 export const USAGE =
-  'usage: vfm-eval --encoder <run folder|file.onnx|ckpt.safetensors|name=path>[,...] [--encoder ...] [--suite 4d|videoglue|all | --manifest videos.jsonl] [--adaptations frozen,mlap,linear,adapter,e2e] [--tasks a,b] [--out dir] [--train-clips N] [--test-clips N] [--steps N] [--batch-size N] [--lr X] [--random-baseline] [--seed N] [--threads N] [--device cpu|auto|cuda]';
+  'usage: vfm-eval --encoder <run folder|file.onnx|ckpt.safetensors|name=path>[,...] [--encoder ...] [--suite 4d|videoglue|all | --manifest videos.jsonl] [--adaptations frozen,mlap,linear,adapter,e2e] [--tasks a,b] [--out dir] [--train-clips N] [--test-clips N] [--steps N] [--batch-size N] [--lr X] [--random-baseline] [--strict] [--seed N] [--threads N] [--device cpu|auto|cuda]';
 
 const NUMERIC: Record<string, keyof EvaluateOptions> = {
   '--train-clips': 'trainClips',
@@ -57,6 +61,7 @@ export function parseArgs(argv: readonly string[]): EvaluateOptions {
     else if (arg === '--cache') o.cacheDir = next();
     else if (arg === '--device') o.device = next();
     else if (arg === '--random-baseline') o.randomBaseline = true;
+    else if (arg === '--strict') o.strict = true;
     else if (arg in NUMERIC) {
       const raw = next();
       const n = Number(raw);
@@ -77,11 +82,27 @@ export async function main(argv: readonly string[]): Promise<number> {
     console.log(USAGE);
     return argv.length === 0 ? 2 : 0;
   }
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stop.signal.aborted) process.exit(130);
+    console.error(`vfm-eval: ${signal}: stopping after the current unit of work (send it again to exit now)`);
+    stop.abort(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
-    const report = await evaluate({ ...parseArgs(argv), log: (line) => console.log(line) });
+    const report = await evaluate({
+      ...parseArgs(argv),
+      log: (line) => console.log(line),
+      signal: stop.signal,
+    });
     for (const [name, m] of Object.entries(report.vgs.models))
       console.log(`VGS ${name}: ${m.vgs.toFixed(2)}`);
     console.log(`report: ${report.files.markdown}, ${report.files.json}, ${report.files.html}`);
+    if (report.status === 'partial') {
+      console.error(`vfm-eval: stopped by ${report.stoppedBy}; the report holds the finished results only`);
+      return 130;
+    }
     return 0;
   } catch (error) {
     if (error instanceof VfmError) {
@@ -89,6 +110,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       return error instanceof EvaluatorError ? 2 : 1;
     }
     throw error;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }
 

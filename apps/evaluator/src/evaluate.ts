@@ -2,31 +2,35 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeMachine, Rng } from '@vfmkit/core';
 import { initBackend } from '@vfmkit/nn';
-import { FeatureCache, fitTask, type ReadoutKind, type TaskMetric } from '@vfmkit/probes';
+import { describeAdaptation, FeatureCache, fitTask, type ReadoutKind, type TaskMetric } from '@vfmkit/probes';
 import {
-  BUILTIN_METHODS,
-  defineSuite,
+  ADAPTATION_METHODS,
   type ModelReport,
-  scoreModel,
+  type SuiteMethod,
+  scoreRuns,
   type VgsSuite,
 } from '@vfmkit/videoglue-score';
 import { vitForwardFlops } from '@vfmkit/vit-encoder';
-import { VideoEncoder } from '@vfmkit/vit-encoder/onnx';
-import { AdaptedRunner } from './adapted';
+import { AdaptedRunner, BACKBONE_ADAPTATIONS } from './adapted';
 import { manifestSources } from './data/manifest-source';
 import { synth4dSource } from './data/synth4d-source';
 import type { TaskSource } from './data/task-source';
-import { type LoadedEncoder, randomBaseline, resolveEncoder } from './encoders';
+import { backboneUnavailable, type LoadedEncoder, openEncoder, randomBaseline } from './encoders';
 import { extractFeatures } from './features';
 import { ADAPTATIONS, type Adaptation, type EvaluateOptions, parseEvaluateOptions } from './options';
 import { htmlReport } from './report/html';
 import { markdownReport } from './report/markdown';
+import { type ReadoutPicture, readoutPicture } from './report/pictures';
 
 /** One encoder in the report. */
 export interface EncoderEntry {
   name: string;
   onnx: string;
   source: string;
+  /** What the source was: `run`, `vit-checkpoint`, `videomae`, `onnx` or `random-init`. */
+  kind: string;
+  /** The vit-encoder checkpoint `adapter` and `e2e` train from; null for an ONNX-only encoder. */
+  weights: string | null;
   provider: string;
   clip: readonly number[];
   grid: { t: number; h: number; w: number };
@@ -55,8 +59,27 @@ export interface ResultEntry {
   note?: string;
 }
 
+/** A picture of a readout's predictions against the truth on validation clips (PNG under `<out>/pictures`). */
+export interface PictureEntry {
+  task: string;
+  method: Adaptation;
+  encoder: string;
+  /** Path of the PNG file. */
+  file: string;
+  width: number;
+  height: number;
+  caption: string;
+}
+
 /** What {@link evaluate} returns and writes as `report.json`. */
 export interface EvalReport {
+  /**
+   * `complete`, or `partial` when a stop request (SIGINT / SIGTERM, `options.signal`) ended the run
+   * early: `results` then hold the (task, encoder) units finished before it.
+   */
+  status: 'complete' | 'partial';
+  /** Why a partial run stopped (e.g. `SIGTERM`). */
+  stoppedBy?: string;
   createdAt: string;
   machine: string;
   settings: {
@@ -76,6 +99,8 @@ export interface EvalReport {
   /** Per task: name (synth4d preset or `<manifest>/<task>`), headline metric, score name. */
   tasks: { name: string; headline: string; scoreName: string }[];
   results: ResultEntry[];
+  /** Predicted against true depth maps, point tracks, boxes and camera trajectories (synth4d 4D tasks). */
+  pictures: PictureEntry[];
   vgs: {
     suite: VgsSuite;
     /** What C_i is: the mean over tasks of the head's trainable parameters for method i. */
@@ -100,26 +125,10 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
   const log = options.log ?? (() => {});
   mkdirSync(c.out, { recursive: true });
   const cache = new FeatureCache(c.cacheDir ?? join(c.out, 'features'));
+  const open = { out: c.out, device: c.device, threads: c.threads, log };
   const loaded: LoadedEncoder[] = [];
-  for (const e of c.encoders) {
-    const onnx = await resolveEncoder(e.name, e.path, c.out);
-    loaded.push({
-      name: e.name,
-      onnx,
-      source: e.path,
-      encoder: await VideoEncoder.load(onnx, { device: c.device, threads: c.threads, log }),
-    });
-  }
-  if (c.randomBaseline) {
-    const first = loaded[0];
-    const onnx = await randomBaseline(first.encoder, c.out, c.seed);
-    loaded.push({
-      name: `${first.name} (random init)`,
-      onnx,
-      source: `random init of ${first.name}'s architecture, seed ${c.seed}`,
-      encoder: await VideoEncoder.load(onnx, { device: c.device, threads: c.threads, log }),
-    });
-  }
+  for (const e of c.encoders) loaded.push(await openEncoder(e.name, e.path, open));
+  if (c.randomBaseline) loaded.push(await randomBaseline(loaded[0], c.seed, open));
   await initBackend({ log: null });
   const encoders: EncoderEntry[] = loaded.map((l) => {
     const m = l.encoder.meta;
@@ -128,6 +137,8 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
       name: l.name,
       onnx: l.onnx,
       source: l.source,
+      kind: l.kind,
+      weights: l.checkpoint ?? null,
       provider: l.encoder.provider,
       clip: [...m.clip],
       grid: { ...m.grid },
@@ -144,10 +155,18 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
     ? await manifestSources(c.manifest, { tasks: c.tasks, seed: c.seed })
     : c.taskList.map((t) => synth4dSource(t, c.trainClips, c.testClips));
   const adapted = new AdaptedRunner();
+  const pictures: PictureEntry[] = [];
+  const pictured = new Set<string>();
+  /** Gives the event loop a turn (a signal handler can run), then says whether a stop was asked for. */
+  const stopRequested = async () => {
+    await new Promise((done) => setImmediate(done));
+    return options.signal?.aborted === true;
+  };
   try {
-    for (const source of sources) {
+    units: for (const source of sources) {
       const short = source.name.slice(source.name.lastIndexOf('/') + 1);
       for (const [ei, l] of loaded.entries()) {
+        if (await stopRequested()) break units;
         const m = l.encoder.meta;
         const { task, ...data } = await source.load(m.clip, log);
         const train = await extractFeatures(cache, l.encoder, l.onnx, `${data.dataKey}:train`, data.train);
@@ -165,15 +184,31 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
         };
         const methods = c.taskAdaptations?.[short] ?? c.taskAdaptations?.[source.name] ?? c.adaptations;
         for (const method of methods) {
+          if (await stopRequested()) break units;
           const kind: ReadoutKind = ADAPTATIONS[method];
           const base = { task: task.name, method, encoder: l.name };
           if (method === 'adapter' || method === 'e2e') {
+            const unavailable = await backboneUnavailable(l);
+            if (unavailable) {
+              log(`${task.name} ${method} ${l.name}: skipped: ${unavailable}`);
+              results.push({
+                ...base,
+                metrics: null,
+                score: null,
+                trainableParams: null,
+                trainableGflops: null,
+                inferenceGflops: null,
+                trainSeconds: null,
+                note: unavailable,
+              });
+              continue;
+            }
             const { steps, batchSize, lr, seed } = c;
             const row = await adapted.run({
               ...base,
               method,
               task,
-              source: l.source,
+              source: l.checkpoint as string,
               geometry,
               train: data.train,
               test: data.test,
@@ -222,6 +257,14 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
             inferenceGflops: r.cost.inferenceGflops,
             trainSeconds: r.trainSeconds,
           });
+          const key = `${task.name}\u0000${l.name}`;
+          if (!c.manifest && !pictured.has(key)) {
+            const picture = readoutPicture(short, data.test as never, r.predictions, geometry);
+            if (picture) {
+              pictured.add(key);
+              pictures.push(savePicture(c.out, picture, { task: task.name, method, encoder: l.name }));
+            }
+          }
         }
       }
     }
@@ -243,7 +286,10 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
     json: join(c.out, 'report.json'),
     html: join(c.out, 'report.html'),
   };
+  const stoppedBy = options.signal?.aborted ? String(options.signal.reason ?? 'stop request') : undefined;
   const report: EvalReport = {
+    status: stoppedBy ? 'partial' : 'complete',
+    ...(stoppedBy ? { stoppedBy } : {}),
     createdAt: new Date().toISOString(),
     machine: describeMachine(),
     settings: {
@@ -261,6 +307,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
     encoders,
     tasks: sources.map((s) => ({ name: s.name, headline: s.headline, scoreName: s.scoreName })),
     results,
+    pictures,
     vgs,
     files,
   };
@@ -270,25 +317,32 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
   return report;
 }
 
-const METHOD_LABELS: Record<Adaptation, { label: string; description: string }> = {
-  frozen: BUILTIN_METHODS.find((m) => m.id === 'frozen') ?? {
-    label: 'Frozen',
-    description: 'attentive pooler',
-  },
-  mlap: BUILTIN_METHODS.find((m) => m.id === 'mlap') ?? { label: 'MLAP', description: 'multi-layer pooler' },
-  linear: { label: 'Linear', description: 'layer norm + linear readout of frozen features' },
-  adapter: BUILTIN_METHODS.find((m) => m.id === 'adapter') ?? {
-    label: 'Adapter',
-    description: 'LoRA (rank 8, qkv) in the backbone + attentive pooler',
-  },
-  e2e: BUILTIN_METHODS.find((m) => m.id === 'e2e') ?? { label: 'E2E', description: 'end-to-end finetuning' },
-};
+/** Writes a picture to `<out>/pictures/<task>--<encoder>.png` and describes it. */
+function savePicture(
+  out: string,
+  picture: ReadoutPicture,
+  at: { task: string; method: Adaptation; encoder: string },
+): PictureEntry {
+  const dir = join(out, 'pictures');
+  mkdirSync(dir, { recursive: true });
+  const slug = (x: string) => x.replace(/[^A-Za-z0-9._-]+/g, '_');
+  const file = join(dir, `${slug(at.task)}--${slug(at.encoder)}.png`);
+  writeFileSync(file, picture.png);
+  return { ...at, file, width: picture.width, height: picture.height, caption: picture.caption };
+}
 
-/**
- * The VGS of each encoder over a suite with one group per task and the methods run; C_i is the mean
- * trainable parameter count of method i's heads (raw count, so C_i > 1 as the VGS needs: the tiny
- * heads here have far below 1 trainable GFLOP).
- */
+/** The methods that ran, each described from the configuration it ran with (probes' `describeAdaptation`). */
+function methodsThatRan(methods: readonly Adaptation[]): SuiteMethod[] {
+  return methods.map((id) => ({
+    id,
+    label: ADAPTATION_METHODS[id].label,
+    description: describeAdaptation(
+      id === 'adapter' || id === 'e2e' ? BACKBONE_ADAPTATIONS[id] : { method: id },
+    ),
+  }));
+}
+
+/** The VGS of each encoder, with videoglue-score's cost policy for runs (`scoreRuns`). */
 function scoreVgs(
   suiteName: string,
   tasks: string[],
@@ -296,36 +350,19 @@ function scoreVgs(
   encoders: EncoderEntry[],
   results: ResultEntry[],
 ): EvalReport['vgs'] {
-  const scored = methods.filter((m) => results.some((r) => r.method === m && r.score !== null));
-  const suite = defineSuite({
-    name: suiteName,
-    groups: tasks.map((t) => ({ id: t, label: t, datasets: [t] })),
-    methods: (scored.length ? scored : methods).map((id) => ({
-      id,
-      label: METHOD_LABELS[id].label,
-      description: METHOD_LABELS[id].description,
-    })),
-  });
-  const models: Record<string, ModelReport> = {};
-  const unscored: Record<string, string> = {};
-  if (scored.length === 0) return { suite, costBasis: 'no method produced a score', models, unscored };
-  methods = scored;
-  for (const e of encoders) {
-    const mine = results.filter((r) => r.encoder === e.name);
-    const missing = methods.filter((m) => !mine.some((r) => r.method === m && r.score !== null));
-    if (missing.length > 0) {
-      unscored[e.name] = `no score for method${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`;
-      continue;
-    }
-    const scores: Record<string, Record<string, number | null>> = {};
-    const costs: Record<string, number> = {};
-    for (const m of methods) {
-      const rows = mine.filter((r) => r.method === m);
-      scores[m] = Object.fromEntries(rows.map((r) => [r.task, r.score]));
-      const params = rows.map((r) => r.trainableParams).filter((p): p is number => p !== null);
-      costs[m] = params.reduce((a, b) => a + b, 0) / Math.max(1, params.length);
-    }
-    models[e.name] = scoreModel(scores, costs, { suite, model: e.name });
-  }
-  return { suite, costBasis: "mean trainable parameters of the method's heads over tasks", models, unscored };
+  const runs = results.map((r) => ({
+    task: r.task,
+    method: r.method,
+    model: r.encoder,
+    score: r.score,
+    trainableParams: r.trainableParams,
+  }));
+  const scored = scoreRuns(
+    suiteName,
+    tasks,
+    methodsThatRan(methods),
+    encoders.map((e) => e.name),
+    runs,
+  );
+  return { ...scored, models: { ...scored.models }, unscored: { ...scored.unscored } };
 }

@@ -65,6 +65,11 @@ const optionsSchema = z
     /** ONNX Runtime device and intra-op threads. */
     device: z.enum(['auto', 'cpu', 'cuda']).default('cpu'),
     threads: z.number().int().positive().optional(),
+    /**
+     * Manifest videos that cannot be read (missing, truncated, not a video) fail the run instead of
+     * being skipped and listed in the report.
+     */
+    strict: z.boolean().default(false),
   })
   .strict();
 
@@ -74,6 +79,12 @@ export type EvaluateConfig = z.output<typeof optionsSchema>;
 export type EvaluateOptions = z.input<typeof optionsSchema> & {
   /** Progress lines (default: none). */
   log?: (line: string) => void;
+  /**
+   * A stop request: once aborted, the run stops after the current unit of work (one head or one
+   * backbone adaptation) and writes what is finished, marked `status: 'partial'` (the abort reason,
+   * e.g. `SIGTERM`, becomes `stoppedBy`).
+   */
+  signal?: AbortSignal;
 };
 
 /**
@@ -81,7 +92,7 @@ export type EvaluateOptions = z.input<typeof optionsSchema> & {
  * @throws EvaluatorError naming the offending option.
  */
 export function parseEvaluateOptions(input: EvaluateOptions): EvaluateConfig & { taskList: string[] } {
-  const { log: _log, ...rest } = input;
+  const { log: _log, signal: _signal, ...rest } = input;
   const parsed = optionsSchema.safeParse(rest);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

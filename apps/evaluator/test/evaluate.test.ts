@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeVariant, initVitWeights, saveVitCheckpoint } from '@vfmkit/vit-encoder';
 import { writeVitOnnx } from '@vfmkit/vit-encoder/onnx';
+import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main, parseArgs } from '../src/cli';
 import { EvaluatorError } from '../src/errors';
@@ -72,8 +73,30 @@ describe('vfm-eval end to end', () => {
     expect(md).toContain('VideoGLUE score');
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     expect(html).toContain('<svg');
+    // what the readouts predicted: one picture per task and encoder (the first method, frozen), 3 val clips
+    expect(report.status).toBe('complete');
+    expect(report.pictures.map((p) => [p.task, p.method, p.encoder])).toEqual([
+      ['synth4d/depth', 'frozen', 'onnx'],
+      ['synth4d/depth', 'frozen', 'ckpt'],
+      ['synth4d/pose', 'frozen', 'onnx'],
+      ['synth4d/pose', 'frozen', 'ckpt'],
+    ]);
+    for (const p of report.pictures) {
+      const png = PNG.sync.read(readFileSync(p.file));
+      // depth: frame | true | predicted, 32 x 32 at zoom 4 with 6 px gaps; pose: 3 plots of 160 px
+      const expected = p.task === 'synth4d/depth' ? [3 * 128 + 4 * 6, 3 * 134 + 6] : [3 * 166 + 6, 172];
+      expect([png.width, png.height]).toEqual(expected);
+      expect([p.width, p.height]).toEqual(expected);
+    }
+    expect(html.match(/<img src="data:image\/png;base64,/g)).toHaveLength(4);
+    expect(md).toContain('](pictures/synth4d_depth--ckpt.png)');
     expect(html).toContain('synth4d/pose');
-    expect(existsSync(join(out, 'encoders', 'ckpt.onnx'))).toBe(true);
+    // the checkpoint was exported into <out>/encoders (by content hash), the ONNX file runs as given
+    expect(report.encoders.map((e) => e.kind)).toEqual(['onnx', 'vit-checkpoint']);
+    expect(report.encoders[0].onnx).toBe(onnx);
+    expect(report.encoders[1].onnx.startsWith(join(out, 'encoders'))).toBe(true);
+    expect(existsSync(report.encoders[1].onnx)).toBe(true);
+    expect(report.encoders[1].weights).toBe(ckpt);
 
     // A second run hits the feature cache: nothing is embedded again.
     const again = await main([

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { EvalReport } from '../evaluate';
 import { fmt, metricLabel, metricNames, rowsOf } from './format';
 
@@ -29,6 +30,9 @@ export function htmlReport(report: EvalReport): string {
   const names = report.encoders.map((e) => e.name);
   const s = report.settings;
   const parts: string[] = [
+    report.status === 'partial'
+      ? `<p class="partial"><strong>Partial report</strong>: stopped by ${esc(report.stoppedBy ?? 'a stop request')} before every task ran; the tables hold the finished results only.</p>`
+      : '',
     `<h1>vfm-eval report</h1><p>${esc(report.createdAt)} on ${esc(report.machine)}. Suite <code>${esc(s.suite)}</code>; ${s.trainClips} train / ${s.testClips} val clips per task; ${s.steps} steps.</p>`,
     '<h2>Encoders</h2>',
     table(
@@ -49,6 +53,12 @@ export function htmlReport(report: EvalReport): string {
       const rows = rowsOf(report, task.name, method);
       if (rows.every((r) => r === undefined)) continue; // method not run on this task (taskAdaptations)
       parts.push(`<h3>${esc(method)}</h3>`);
+      for (const p of (report.pictures ?? []).filter((x) => x.task === task.name && x.method === method)) {
+        const data = readFileSync(p.file).toString('base64');
+        parts.push(
+          `<figure><img src="data:image/png;base64,${data}" width="${p.width}" height="${p.height}" alt="${esc(p.caption)}"><figcaption>${esc(p.encoder)}: ${esc(p.caption)}</figcaption></figure>`,
+        );
+      }
       parts.push(
         table(
           ['metric', ...names],

@@ -1,3 +1,4 @@
+import { relative } from 'node:path';
 import { markdownTable } from '@vfmkit/core';
 import type { EvalReport } from '../evaluate';
 import { fmt, metricLabel, metricNames, rowsOf } from './format';
@@ -9,6 +10,12 @@ export function markdownReport(report: EvalReport): string {
   const out: string[] = [
     '# vfm-eval report',
     '',
+    ...(report.status === 'partial'
+      ? [
+          `**Partial report**: stopped by ${report.stoppedBy} before every task ran; the tables hold the finished results only.`,
+          '',
+        ]
+      : []),
     `${report.createdAt} on ${report.machine}. ${s.data === 'synth4d' ? `Suite \`${s.suite}\`; heads trained on ${s.trainClips} synth4d train clips, scored on ${s.testClips} val clips` : `Tasks of the video manifest \`${s.data}\` (its train and val / test entries)`}; ${s.steps} steps, batch ${s.batchSize}, lr ${s.lr}, seed ${s.seed}.`,
     '',
     '## Encoders',
@@ -42,6 +49,13 @@ export function markdownReport(report: EvalReport): string {
       const rows = rowsOf(report, task.name, method);
       if (rows.every((r) => r === undefined)) continue; // method not run on this task (taskAdaptations)
       out.push(`### ${method}`, '');
+      for (const p of (report.pictures ?? []).filter((x) => x.task === task.name && x.method === method))
+        out.push(
+          `![${p.caption}](${relative(report.files.markdown.replace(/[^/]*$/, ''), p.file)})`,
+          '',
+          `*${p.encoder}*: ${p.caption}`,
+          '',
+        );
       const metrics = metricNames(report, task.name);
       out.push(
         markdownTable(
