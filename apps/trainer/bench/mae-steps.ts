@@ -16,6 +16,7 @@ import { maeDecoderFor, type VitVariant } from '@vfmkit/vit-encoder';
 import { trainConfigSchema } from '../src/config/schema';
 import { maeBatch } from '../src/recipes/mae-batch';
 import { createMaeTrainable } from '../src/recipes/mae-model';
+import { recipeOf } from '../src/recipes/registry';
 import { dataParallelEngine } from '../src/train/data-parallel-engine';
 import { singleEngine, type TrainEngine } from '../src/train/engine';
 import { encoderConfigOf, maeSpecOf } from '../src/train/model-spec';
@@ -92,7 +93,9 @@ async function runRow(variant: VitVariant, workers: number): Promise<void> {
   }));
   const { batch } = maeBatch(clips, compose([]), grid, config, rng);
   const engine =
-    workers === 1 ? singleEngine(createMaeTrainable(spec), config) : await dataParallelEngine(spec, config);
+    workers === 1
+      ? singleEngine(createMaeTrainable(spec), config)
+      : await dataParallelEngine(recipeOf('mae'), spec, config);
   const ms = await timeEngine(engine, batch);
   const torch = torchMs(config);
   console.log(JSON.stringify({ variant, workers, batchSize, ms, torch }));

@@ -2,4 +2,4 @@
 // vfm-train: runs src/cli.ts from source (see scripts/run-source.mjs).
 import { runSource } from '../../../scripts/run-source.mjs';
 
-runSource(new URL('../src/cli.ts', import.meta.url));
+await runSource(new URL('../src/cli.ts', import.meta.url));

@@ -5,11 +5,20 @@
  *   vfm-train mae-dual --config my.ts --optim.lr=1e-3 --workers=2
  *   vfm-train mae --out=runs/mae-nano --resume
  */
+import { constants } from 'node:os';
 import { VfmError } from '@vfmkit/core';
-import { RECIPES, resolveConfig } from './config/load-config';
+import { resolveConfig } from './config/load-config';
+import { RECIPES } from './recipes/registry';
 import { train } from './train/train';
 
-const USAGE = `usage: vfm-train <${Object.keys(RECIPES).join('|')}> [--config file] [--key=value ...] [--resume] [--no-progress]`;
+const USAGE = [
+  `usage: vfm-train <${[...RECIPES.keys()].join('|')}> [--config file] [--key=value ...] [--resume] [--no-progress]`,
+  '',
+  'recipes:',
+  ...[...RECIPES.values()].map((r) => `  ${r.name.padEnd(10)} ${r.summary}`),
+  '',
+  'SIGINT/SIGTERM finish the current step, write a checkpoint and exit (status 128 + signal number).',
+].join('\n');
 
 export async function main(argv: readonly string[]): Promise<number> {
   const [recipe, ...rest] = argv;
@@ -39,12 +48,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     console.log(`run folder: ${result.out}`);
     for (const [what, path] of Object.entries({
       checkpoint: result.checkpoint,
+      encoder: result.encoder,
       onnx: result.onnx,
-      'loss curve': result.lossCurve,
-      reconstruction: result.reconstruction,
+      ...result.pictures,
     })) {
       if (path) console.log(`  ${what}: ${path}`);
     }
+    if (result.stoppedBy === 'signal' && result.signal) return 128 + constants.signals[result.signal];
     return 0;
   } catch (error) {
     if (error instanceof VfmError) {

@@ -1,12 +1,15 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CheckpointError } from '@vfmkit/core';
+import { loadVitCheckpoint } from '@vfmkit/vit-encoder';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type TrainConfig, trainConfigSchema } from '../src/config/schema';
+import { JsonlLog } from '../src/run/jsonl-log';
 import { RunExistsError, TrainingDivergedError } from '../src/train/errors';
+import { encoderConfigOf } from '../src/train/model-spec';
 import { runFiles, train } from '../src/train/train';
 import { loadTrainState } from '../src/train/train-state';
 
@@ -48,10 +51,27 @@ describe('training loop', () => {
     const last = result.losses.slice(-3).reduce((a, b) => a + b.loss, 0) / 3;
     expect(last).toBeLessThan(first / 2);
     const files = runFiles(result.out);
-    expect(readFileSync(files.lossCurve).subarray(1, 4).toString()).toBe('PNG');
-    expect(readFileSync(files.reconstruction).subarray(1, 4).toString()).toBe('PNG');
+    expect(Object.keys(result.pictures).sort()).toEqual(['loss.png', 'reconstruction.png']);
+    for (const png of Object.values(result.pictures))
+      expect(readFileSync(png).subarray(1, 4).toString()).toBe('PNG');
     expect(readFileSync(files.onnx).byteLength).toBeGreaterThan(1000);
     expect(JSON.parse(readFileSync(files.config, 'utf8')).steps).toBe(80);
+  });
+
+  it('writes the encoder in vit-encoder format at every checkpoint: loadable, and equal to the trained weights', async () => {
+    const config = tiny('encoder', { steps: 4, checkpointEvery: 2 });
+    const result = await train(config, { progress: false });
+    const { config: vit, weights } = await loadVitCheckpoint(result.encoder);
+    expect(vit).toEqual(encoderConfigOf(config));
+    const state = await loadTrainState(result.checkpoint, config);
+    expect(weights.size).toBeGreaterThan(0);
+    for (const [name, w] of weights) {
+      const trained = state.params.get(name);
+      expect(trained?.shape, name).toEqual(w.shape);
+      expect(Array.from(trained?.data as Float32Array)).toEqual(Array.from(w.data));
+    }
+    const events = JsonlLog.read(runFiles(config.out).log).filter((r) => r.event === 'checkpoint');
+    expect(events.map((e) => e.step)).toEqual([2, 4]);
   });
 
   it('resumes exactly: the resumed loss curve equals the uninterrupted one', async () => {
@@ -92,20 +112,24 @@ describe('training loop', () => {
   });
 
   it('stops on a non-finite loss and keeps the last good checkpoint', async () => {
-    const config = tiny('diverge', { steps: 40, checkpointEvery: 2 });
+    const config = tiny('diverge', { steps: 40, checkpointEvery: 100 });
+    const first = await train(config, { progress: false, maxStepsThisRun: 2 });
+    expect(first.stoppedBy).toBe('limit');
+    const before = readFileSync(first.checkpoint);
     const diverging = { ...config, optim: { ...config.optim, lr: 1e30, warmupSteps: 0, minLr: 1e30 } };
-    const err = await train(diverging, { progress: false }).catch((e: unknown) => e);
+    const err = await train(diverging, { progress: false, resume: true }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TrainingDivergedError);
     const { step, checkpoint } = (err as TrainingDivergedError).details as {
       step: number;
       checkpoint: string | null;
     };
-    if (checkpoint) {
-      const state = await loadTrainState(checkpoint, diverging);
-      expect(state.step).toBeLessThanOrEqual(step);
-      for (const t of state.params.values())
-        for (const v of t.data as Float32Array) expect(Number.isFinite(v)).toBe(true);
-    }
+    expect(step).toBeGreaterThanOrEqual(2);
+    expect(checkpoint).toBe(first.checkpoint);
+    expect(readFileSync(first.checkpoint).equals(before)).toBe(true);
+    const state = await loadTrainState(first.checkpoint, diverging);
+    expect(state.step).toBe(2);
+    for (const t of state.params.values())
+      for (const v of t.data as Float32Array) expect(Number.isFinite(v)).toBe(true);
   });
 
   it('a SIGKILL during a checkpoint write leaves the previous checkpoint loadable', async () => {
@@ -131,12 +155,19 @@ describe('training loop', () => {
       child.once('exit', () => done(false));
     });
     expect(started).toBe(true);
-    await new Promise((r) => setTimeout(r, 150));
+    // Kill at a known point: the temp file of the new checkpoint exists and holds bytes, so the
+    // write is under way and the rename has not happened.
+    const isTemp = (f: string) => f.startsWith('.checkpoint.safetensors.') && f.endsWith('.tmp');
+    let midWrite = false;
+    for (let i = 0; i < 5000 && !midWrite && child.exitCode === null; i++) {
+      const temp = readdirSync(config.out).find(isTemp);
+      midWrite = temp !== undefined && statSync(join(config.out, temp)).size > 0;
+      if (!midWrite) await new Promise((r) => setTimeout(r, 2));
+    }
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
+    expect(midWrite).toBe(true);
     const state = await loadTrainState(path, config);
     expect(state.step).toBe(3);
-    const leftovers = execFileSync('ls', ['-a', config.out], { encoding: 'utf8' });
-    expect(leftovers).toContain('checkpoint.safetensors');
   });
 });

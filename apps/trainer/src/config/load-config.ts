@@ -2,14 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '@vfmkit/core';
-import maeDefaults from '../../configs/mae';
-import maeDualDefaults from '../../configs/mae-dual';
+import { recipeOf } from '../recipes/registry';
 import { applyOverrides, parseOverrides, validateConfig } from './overrides';
 import { type TrainConfig, trainConfigSchema } from './schema';
-
-/** Built-in recipe defaults (apps/trainer/configs/<recipe>.ts). */
-export const RECIPES = { mae: maeDefaults, 'mae-dual': maeDualDefaults } as const;
-export type RecipeName = keyof typeof RECIPES;
 
 /** Reads a config file: `.json`, or a `.ts`/`.js`/`.mjs` module whose default export is the config. */
 export async function readConfigFile(path: string): Promise<Record<string, unknown>> {
@@ -53,13 +48,7 @@ export async function resolveConfig(
   recipe: string,
   options: { file?: string; overrides?: readonly string[] } = {},
 ): Promise<TrainConfig> {
-  if (!(recipe in RECIPES)) {
-    throw new ConfigError(`unknown recipe "${recipe}"; known: ${Object.keys(RECIPES).join(', ')}`, {
-      key: 'recipe',
-      value: recipe,
-    });
-  }
-  let config: Record<string, unknown> = { ...RECIPES[recipe as RecipeName] };
+  let config: Record<string, unknown> = { ...recipeOf(recipe).defaults };
   if (options.file) config = deepMerge(config, await readConfigFile(options.file));
   config = applyOverrides(config, parseOverrides(options.overrides ?? []));
   if (config.recipe !== recipe)

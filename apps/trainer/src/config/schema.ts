@@ -87,7 +87,8 @@ export const optimSchema = z
  */
 export const trainConfigSchema = z
   .object({
-    recipe: z.enum(['mae', 'mae-dual']),
+    /** A registered recipe (`vfm-train --help` lists them). */
+    recipe: z.string().min(1),
     seed: z.number().int().nonnegative().default(0),
     /** Run folder: config, log.jsonl, checkpoint, plots, ONNX export. */
     out: z.string().min(1).default('runs/mae'),

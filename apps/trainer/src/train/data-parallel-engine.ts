@@ -1,22 +1,20 @@
 import { ConfigError } from '@vfmkit/core';
 import { DataParallel } from '@vfmkit/nn';
 import type { TrainConfig } from '../config/schema';
-import type { MaeModelSpec } from '../recipes/mae-model';
+import type { Recipe } from '../recipes/recipe';
 import type { TrainEngine } from './engine';
 
-/** The recipe's model module, imported by every worker (`buildModel(spec)`). */
-const MODEL_MODULE = new URL(
-  import.meta.url.endsWith('.ts') ? '../recipes/mae-model.ts' : '../recipes/mae-model.js',
-  import.meta.url,
-);
-
 /**
- * Training across `config.workers` worker threads (one tfjs backend each): every step shards the
- * batch along dim 0 and applies the averaged gradients, so a step equals the single-thread step
- * on the whole batch to fp32 rounding.
+ * Training across `config.workers` worker threads (one tfjs backend each, each building the
+ * recipe's model from `spec`): every step shards the batch along dim 0 and applies the averaged
+ * gradients, so a step equals the single-thread step on the whole batch to fp32 rounding.
  * @throws ConfigError when combined with gradient accumulation (use a larger batch instead).
  */
-export async function dataParallelEngine(spec: MaeModelSpec, config: TrainConfig): Promise<TrainEngine> {
+export async function dataParallelEngine(
+  recipe: Recipe,
+  spec: unknown,
+  config: TrainConfig,
+): Promise<TrainEngine> {
   if (config.accumulate > 1) {
     throw new ConfigError(
       'accumulate > 1 with workers > 1 is not supported: raise batchSize instead (workers already split it)',
@@ -27,7 +25,7 @@ export async function dataParallelEngine(spec: MaeModelSpec, config: TrainConfig
   }
   const o = config.optim;
   const dp = await DataParallel.create({
-    module: MODEL_MODULE,
+    module: recipe.modelModule,
     config: spec,
     workers: config.workers,
     optimizer: { lr: o.lr, beta1: o.beta1, beta2: o.beta2, weightDecay: o.weightDecay },

@@ -1,16 +1,5 @@
 import type { Tensor } from '@vfmkit/core';
-import {
-  AdamW,
-  applyUpdate,
-  assignParams,
-  type Batch,
-  batchToTensors,
-  computeGradients,
-  GradientAccumulator,
-  paramsToTensors,
-  shardBatch,
-  type TrainableModel,
-} from '@vfmkit/nn';
+import { AdamW, assignParams, type Batch, paramsToTensors, type TrainableModel, trainStep } from '@vfmkit/nn';
 import type { TrainConfig } from '../config/schema';
 
 /** Optimizer state as plain arrays (AdamW moments by name, and its step count). */
@@ -40,35 +29,19 @@ function adamwConfig(config: TrainConfig) {
 }
 
 /**
- * In-thread training with gradient accumulation: the batch is cut into `accumulate` micro-batches
- * along dim 0, gradients are averaged weighted by micro-batch size, then one AdamW update is applied
- * (the same update as one step on the whole batch, to fp32 rounding).
+ * In-thread training: nn's `trainStep`, with `config.accumulate` micro-batches per optimizer step
+ * (gradient accumulation: the same update as one step on the whole batch, to fp32 rounding).
  */
 export function singleEngine(model: TrainableModel, config: TrainConfig): TrainEngine {
   const optimizer = new AdamW(model.params, adamwConfig(config));
   return {
     kind: 'single',
     async step(batch, lr) {
-      const { shards, sizes } = shardBatch(batch, config.accumulate);
-      const total = sizes.reduce((a, b) => a + b, 0);
-      const acc = new GradientAccumulator();
-      let loss = 0;
-      shards.forEach((shard, i) => {
-        if (!shard) return;
-        const tensors = batchToTensors(shard);
-        try {
-          const out = computeGradients(model.params, () =>
-            model.loss(tensors, { step: optimizer.t, worker: 0 }),
-          );
-          loss += ((out.loss.dataSync()[0] as number) * sizes[i]) / total;
-          out.loss.dispose();
-          acc.add(out.grads, sizes[i]);
-        } finally {
-          for (const t of Object.values(tensors)) t.dispose();
-        }
+      return trainStep(model, batch, optimizer, {
+        lr,
+        clipNorm: config.optim.clipNorm,
+        microBatches: config.accumulate,
       });
-      const gradNorm = applyUpdate(optimizer, acc.mean(), { lr, clipNorm: config.optim.clipNorm });
-      return { loss, gradNorm };
     },
     params: () => paramsToTensors(model.params),
     async setParams(tensors) {

@@ -1,22 +1,20 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type Clip, createProgress, tokenGridOf } from '@vfmkit/core';
-import { assignParams, cosineSchedule, initBackend, tf } from '@vfmkit/nn';
-import { compose } from '@vfmkit/video';
+import { type Clip, createProgress } from '@vfmkit/core';
+import { assignParams, cosineSchedule, initBackend, type TrainableModel } from '@vfmkit/nn';
+import { saveVitCheckpoint } from '@vfmkit/vit-encoder';
 import { writeVitOnnx } from '@vfmkit/vit-encoder/onnx';
 import type { TrainConfig } from '../config/schema';
 import { openClipSource } from '../data/clip-source';
 import { DataOrder } from '../data/data-order';
 import { renderLossCurve } from '../plot/loss-curve';
-import { maeBatch } from '../recipes/mae-batch';
-import { createMaeTrainable } from '../recipes/mae-model';
-import { reconstructionPicture } from '../report/reconstruction-picture';
+import type { Recipe } from '../recipes/recipe';
+import { recipeOf } from '../recipes/registry';
 import { JsonlLog } from '../run/jsonl-log';
 import { StopSignal } from '../run/stop-signal';
 import { dataParallelEngine } from './data-parallel-engine';
 import { singleEngine, type TrainEngine } from './engine';
 import { RunExistsError, TrainingDivergedError } from './errors';
-import { encoderConfigOf, maeSpecOf } from './model-spec';
 import { stepRng } from './step-rng';
 import { loadTrainState, saveTrainState } from './train-state';
 
@@ -38,10 +36,14 @@ export interface TrainResult {
   /** Losses of this invocation's steps, by step. */
   readonly losses: { step: number; loss: number }[];
   readonly checkpoint: string;
+  /** The encoder in vit-encoder's checkpoint format (config in the metadata), as of the last checkpoint. */
+  readonly encoder: string;
   readonly stoppedBy: 'done' | 'signal' | 'limit';
+  /** The signal that stopped the run, when `stoppedBy` is `'signal'`. */
+  readonly signal?: NodeJS.Signals;
   readonly onnx?: string;
-  readonly lossCurve?: string;
-  readonly reconstruction?: string;
+  /** PNG files written at the end (loss curve and the recipe's pictures), by file name. */
+  readonly pictures: Readonly<Record<string, string>>;
 }
 
 /** Files of a run folder. */
@@ -49,21 +51,29 @@ export function runFiles(out: string) {
   return {
     config: join(out, 'config.json'),
     log: join(out, 'log.jsonl'),
+    /** Everything to resume exactly: all weights, optimizer moments, step, data position, config. */
     checkpoint: join(out, 'checkpoint.safetensors'),
+    /** The encoder alone, as `@vfmkit/vit-encoder`'s `loadVitCheckpoint` and `vfm-eval` read it. */
+    encoder: join(out, 'encoder.safetensors'),
     onnx: join(out, 'encoder.onnx'),
     lossCurve: join(out, 'loss.png'),
-    reconstruction: join(out, 'reconstruction.png'),
   };
 }
 
+/** Lets pending I/O and signal handlers run: every await inside a step resolves without yielding. */
+const yieldToEventLoop = () => new Promise<void>((done) => setImmediate(done));
+
 /**
- * Runs a pretraining recipe (the SSL template: view -> encoder on visible tokens -> decoder ->
- * normalised-pixel targets -> loss on decoded tokens) for `config.steps` optimizer steps.
- * Checkpoints every `checkpointEvery` steps and at exit, atomically; `resume` continues exactly;
- * SIGINT/SIGTERM checkpoint and return; a non-finite loss throws {@link TrainingDivergedError}
- * without touching the last good checkpoint.
+ * Runs the recipe `config.recipe` (see the registry in `recipes/registry.ts`) for `config.steps`
+ * optimizer steps. The loop knows no method: it draws clips in a seeded order, asks the recipe for
+ * each step's batch, steps the engine (this thread, or data-parallel workers), and checkpoints every
+ * `checkpointEvery` steps and at exit, atomically: `checkpoint.safetensors` (exact resume) and
+ * `encoder.safetensors` (the encoder, for `vfm-eval`). `resume` continues exactly. SIGINT/SIGTERM
+ * finish the current step, checkpoint and return. A non-finite loss throws
+ * {@link TrainingDivergedError} without touching the last good checkpoint.
  */
 export async function train(config: TrainConfig, options: TrainOptions = {}): Promise<TrainResult> {
+  const recipe: Recipe = recipeOf(config.recipe);
   const out = resolve(config.out);
   const files = runFiles(out);
   mkdirSync(out, { recursive: true });
@@ -73,28 +83,25 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
       { out },
     );
   }
+  const stop = new StopSignal();
   const backend = await initBackend();
   writeFileSync(files.config, `${JSON.stringify(config, null, 2)}\n`);
   const log = new JsonlLog(files.log);
   const source = await openClipSource(config);
-  const spec = maeSpecOf(config);
-  const grid = tokenGridOf(
-    [config.frames, config.size, config.size],
-    spec.encoder.tubelet as [number, number, number],
-  );
-  const local = createMaeTrainable(spec);
-  const engine: TrainEngine =
-    config.workers > 1 ? await dataParallelEngine(spec, config) : singleEngine(local, config);
-  const schedule = cosineSchedule({
-    baseLr: config.optim.lr,
-    minLr: config.optim.minLr,
-    warmupSteps: Math.min(config.optim.warmupSteps, config.steps),
-    totalSteps: config.steps,
-  });
-  const order = new DataOrder(source.size, config.seed);
-  let step = 0;
-  const stop = new StopSignal();
+  const spec = recipe.spec(config);
+  const local: TrainableModel = recipe.createModel(spec);
+  let engine: TrainEngine | undefined;
   try {
+    engine =
+      config.workers > 1 ? await dataParallelEngine(recipe, spec, config) : singleEngine(local, config);
+    const schedule = cosineSchedule({
+      baseLr: config.optim.lr,
+      minLr: config.optim.minLr,
+      warmupSteps: Math.min(config.optim.warmupSteps, config.steps),
+      totalSteps: config.steps,
+    });
+    const order = new DataOrder(source.size, config.seed);
+    let step = 0;
     if (options.resume) {
       const state = await loadTrainState(files.checkpoint, config);
       await engine.setParams(state.params);
@@ -106,26 +113,32 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
       log.write({
         event: 'start',
         step: 0,
+        recipe: recipe.name,
         backend: backend.backend,
         engine: engine.kind,
         data: source.description,
         params: spec,
       });
     }
+    const run = engine;
     const checkpoint = async () => {
+      const params = await run.params();
       await saveTrainState(files.checkpoint, {
         step,
         dataPosition: order.position,
         config,
-        params: await engine.params(),
-        optimizer: await engine.optimizerState(),
+        params,
+        optimizer: await run.optimizerState(),
       });
-      log.write({ event: 'checkpoint', step, path: files.checkpoint });
+      // In single mode `local` is the trained model; in data-parallel mode it takes the workers' weights.
+      if (run.kind === 'data-parallel') assignParams(local.params, params, { strict: true });
+      const encoder = await recipe.encoder(local, config);
+      await saveVitCheckpoint(files.encoder, encoder.config, encoder.weights);
+      log.write({ event: 'checkpoint', step, path: files.checkpoint, encoder: files.encoder });
     };
-    const view = compose(config.augment as never[]);
     const progress = createProgress({
       total: config.steps,
-      label: `${config.recipe}`,
+      label: recipe.name,
       mode: options.progress === false ? 'silent' : 'auto',
     });
     progress.update(step);
@@ -133,6 +146,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
     let stoppedBy: TrainResult['stoppedBy'] = 'done';
     let ran = 0;
     while (step < config.steps) {
+      await yieldToEventLoop();
       if (stop.reason) {
         stoppedBy = 'signal';
         break;
@@ -144,7 +158,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
       const rng = stepRng(config.seed, step);
       const clips: Clip[] = [];
       for (let i = 0; i < config.batchSize; i++) clips.push(await source.clip(order.next()));
-      const { batch } = maeBatch(clips, view, grid, config, rng);
+      const batch = recipe.batch(clips, config, rng);
       const lr = schedule(step);
       const t0 = performance.now();
       const { loss, gradNorm } = await engine.step(batch, lr);
@@ -168,66 +182,39 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
     await checkpoint();
     progress.finish();
     log.write({ event: stoppedBy === 'done' ? 'end' : 'stop', step, reason: stop.reason ?? stoppedBy });
+    const pictures: Record<string, string> = {};
     const result: { -readonly [K in keyof TrainResult]: TrainResult[K] } = {
       out,
       steps: step,
       losses,
       checkpoint: files.checkpoint,
+      encoder: files.encoder,
       stoppedBy,
+      pictures,
     };
+    if (stop.reason) result.signal = stop.reason;
     if (stoppedBy === 'done') {
-      // In single mode `local` is the trained model; in data-parallel mode it takes the workers' weights.
-      if (engine.kind === 'data-parallel')
-        assignParams(local.params, await engine.params(), { strict: true });
       if (config.exportOnnx) {
-        await writeVitOnnx(files.onnx, encoderConfigOf(config), await local.mae.encoder.weights(), {
-          attention: 'matmul',
-        });
+        const encoder = await recipe.encoder(local, config);
+        await writeVitOnnx(files.onnx, encoder.config, encoder.weights, { attention: 'matmul' });
         result.onnx = files.onnx;
       }
       if (config.pictures) {
         const points = JsonlLog.read(files.log)
           .filter((r) => r.event === 'step')
           .map((r) => ({ step: r.step as number, loss: r.loss as number }));
-        writeFileSync(files.lossCurve, await renderLossCurve(points, `${config.recipe}: training loss`));
-        result.lossCurve = files.lossCurve;
-        writeFileSync(files.reconstruction, await reconstructionOf(local, config, source, grid));
-        result.reconstruction = files.reconstruction;
+        writeFileSync(files.lossCurve, await renderLossCurve(points, `${recipe.name}: training loss`));
+        pictures['loss.png'] = files.lossCurve;
+        for (const [name, png] of Object.entries((await recipe.pictures?.(local, config, source)) ?? {})) {
+          writeFileSync(join(out, name), png);
+          pictures[name] = join(out, name);
+        }
       }
     }
     return result;
   } finally {
     stop.dispose();
-    await engine.close();
-    if (engine.kind === 'data-parallel') local.mae.dispose();
+    await engine?.close();
+    recipe.dispose(local);
   }
-}
-
-/** A reconstruction picture of the first two clips of the dataset with a fixed mask draw. */
-async function reconstructionOf(
-  local: ReturnType<typeof createMaeTrainable>,
-  config: TrainConfig,
-  source: Awaited<ReturnType<typeof openClipSource>>,
-  grid: ReturnType<typeof tokenGridOf>,
-): Promise<Uint8Array> {
-  const clips = [await source.clip(0), await source.clip(Math.min(1, source.size - 1))];
-  const { batch, masks } = maeBatch(clips, compose([]), grid, config, stepRng(config.seed, -1));
-  const clipBatch = {
-    data: batch.clips.data as Float32Array,
-    shape: batch.clips.shape as [number, number, number, number, number],
-  };
-  const predictions = tf.tidy(
-    () =>
-      local.mae
-        .predict(clipBatch, { visible: masks.visible, decode: masks.decode })
-        .dataSync() as Float32Array,
-  );
-  return reconstructionPicture({
-    clips: clipBatch,
-    tubelet: encoderConfigOf(config).tubelet,
-    hidden: masks.hidden,
-    decode: masks.decode,
-    predictions,
-    normPixels: true,
-  });
 }

@@ -1,0 +1,41 @@
+import type { Clip, Rng } from '@vfmkit/core';
+import type { Batch, TrainableModel } from '@vfmkit/nn';
+import type { NamedWeights, VitConfig } from '@vfmkit/vit-encoder';
+import type { TrainConfig, TrainConfigInput } from '../config/schema';
+import type { ClipSource } from '../data/clip-source';
+
+/**
+ * A pretraining method as a module the recipe-agnostic loop (`train()`) drives. The loop owns steps,
+ * schedules, checkpoints, resume, signals, logs and the loss curve; a recipe owns everything of its
+ * method:
+ * - `spec` + `modelModule` + `createModel`: the model, built from JSON-serialisable data in this
+ *   thread and in every data-parallel worker (the module exports `buildModel(spec)`);
+ * - `batch`: how raw clips become one step's {@link Batch} (views, masks, targets);
+ * - `pictures`: PNG files written at the end of a finished run;
+ * - `encoder`: the ViT encoder the run produces, written as `encoder.safetensors` at every checkpoint
+ *   and exported to `encoder.onnx` at the end.
+ */
+export interface Recipe<Spec = unknown, Model extends TrainableModel = TrainableModel> {
+  /** The `vfm-train <name>` verb. */
+  readonly name: string;
+  /** One line for `--help`. */
+  readonly summary: string;
+  /** Built-in defaults (apps/trainer/configs/<name>.ts). */
+  readonly defaults: TrainConfigInput;
+  /** Module exporting `buildModel(spec): Promise<TrainableModel>` (loaded by data-parallel workers). */
+  readonly modelModule: URL;
+  /** The model's construction data, JSON-serialisable (it crosses into workers). */
+  spec(config: TrainConfig): Spec;
+  createModel(spec: Spec): Model;
+  /**
+   * One training batch from `clips` (each `[T, H, W, 3]` in [0, 1]); all randomness from `rng`,
+   * which is derived from `(config.seed, step)` so a resumed run draws the same batches.
+   */
+  batch(clips: readonly Clip[], config: TrainConfig, rng: Rng): Batch;
+  /** PNG pictures by file name, e.g. `{ 'reconstruction.png': bytes }`. */
+  pictures?(model: Model, config: TrainConfig, source: ClipSource): Promise<Record<string, Uint8Array>>;
+  /** The encoder's config and current weights. */
+  encoder(model: Model, config: TrainConfig): Promise<{ config: VitConfig; weights: NamedWeights }>;
+  /** Frees the model's tensors. */
+  dispose(model: Model): void;
+}

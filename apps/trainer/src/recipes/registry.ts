@@ -1,0 +1,18 @@
+import { ConfigError } from '@vfmkit/core';
+import { maeRecipes } from './mae';
+import type { Recipe } from './recipe';
+
+/** Every `vfm-train <recipe>`, by name. A new method registers here and nowhere else. */
+export const RECIPES: ReadonlyMap<string, Recipe> = new Map(maeRecipes.map((r) => [r.name, r]));
+
+/** The registered recipe called `name`. @throws ConfigError naming the known recipes. */
+export function recipeOf(name: string): Recipe {
+  const recipe = RECIPES.get(name);
+  if (!recipe) {
+    throw new ConfigError(`unknown recipe "${name}"; known: ${[...RECIPES.keys()].join(', ')}`, {
+      key: 'recipe',
+      value: name,
+    });
+  }
+  return recipe;
+}
