@@ -31,7 +31,17 @@ export {
   tagSchema,
 } from './item';
 export { type LexicalHit, LexicalIndex } from './lexical-index';
+export {
+  type ChatClient,
+  type ChatMessage,
+  type ChatRequest,
+  type ChatResponse,
+  type Logger,
+  silentLogger,
+} from './llm-client';
+export { OpenAiChatClient, type OpenAiChatClientOptions } from './openai-client';
 export { type FusedHit, reciprocalRankFusion } from './rrf';
+export { sseData } from './sse';
 export {
   generateCorpus,
   lengthTag,
@@ -40,4 +50,4 @@ export {
   type SyntheticCorpusOptions,
   syntheticChannels,
 } from './synthetic-corpus';
-export { STOPWORDS, tokenize } from './text';
+export { STOPWORDS, stem, tokenize } from './text';

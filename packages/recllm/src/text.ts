@@ -7,12 +7,30 @@ export const STOPWORDS: ReadonlySet<string> = new Set(
   ).split(' '),
 );
 
-/** Lowercases, splits on anything that is not a letter or digit, and drops stopwords. */
+/**
+ * Lowercases, splits on anything that is not a letter or digit, drops stopwords and stems each word
+ * with {@link stem}, so "bounces", "bouncing" and "bounce" give one term.
+ */
 export function tokenize(text: string): string[] {
   const out: string[] = [];
   for (const t of text.toLowerCase().split(/[^\p{L}\p{N}]+/u))
-    if (t.length > 0 && !STOPWORDS.has(t)) out.push(t);
+    if (t.length > 0 && !STOPWORDS.has(t)) out.push(stem(t));
   return out;
+}
+
+/**
+ * A light English suffix stemmer (a small subset of Porter's rules): strips one of `-ing`, `-ed`, `-es`,
+ * `-s` (not `-ss`) when at least three letters remain, then a final `-e`, then undoubles a final
+ * consonant other than l, s, z. "spinning" -> "spin", "striped" -> "strip", "bounces" -> "bounc". Words with digits are kept.
+ */
+export function stem(word: string): string {
+  if (word.length <= 3 || /\d/.test(word)) return word;
+  let w = word;
+  const m = /^(.{3,}?)(ing|ed|es|s)$/.exec(w);
+  if (m && !(m[2] === 's' && w.endsWith('ss'))) w = m[1];
+  if (w.length > 3 && w.endsWith('e')) w = w.slice(0, -1);
+  if (w.length > 3 && /([b-df-hjkmnp-rtv-y])\1$/.test(w)) w = w.slice(0, -1);
+  return w;
 }
 
 /** Word n-grams of `tokens` for every n in [1, maxN], joined by a space. */
