@@ -43,6 +43,11 @@ export const vitConfigSchema = z
     dropPath: z.number().min(0).max(1).default(0),
     /** Layer norm epsilon (VideoMAE's code: 1e-6; Hugging Face's VideoMAE config default: 1e-12). */
     layerNormEps: z.number().positive().default(1e-6),
+    /**
+     * Epsilon of the pooled norm (`fc_norm`, with `finalNorm` `pooled`); unset = `layerNormEps`. Hugging
+     * Face's VideoMAE builds `fc_norm` with PyTorch's default 1e-5 whatever its `layer_norm_eps`.
+     */
+    pooledNormEps: z.number().positive().optional(),
     /** 0-based block indices whose outputs (`[B, N, D]`, before the final norm) are exposed as intermediates. */
     exposeLayers: z.array(z.number().int().nonnegative()).default([]),
     /**

@@ -41,10 +41,15 @@ export {
   type VitVariant,
 } from './variants';
 export {
+  type AllowUnused,
   type HfVideoMaeConfig,
   importVideoMae,
+  isVideoMaePretrainingTensor,
   loadVideoMae,
+  UnusedWeightsError,
+  VIDEOMAE_FC_NORM_EPS,
   VIDEOMAE_KEY_MAP,
+  type VideoMaeConfigOptions,
   type VideoMaeKeyRule,
   videoMaeConfig,
 } from './videomae';

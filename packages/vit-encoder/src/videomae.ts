@@ -26,15 +26,32 @@ export interface HfVideoMaeConfig {
 }
 
 /**
+ * PyTorch's default `nn.LayerNorm` epsilon: Hugging Face's `VideoMAEForVideoClassification` builds its
+ * `fc_norm` as `nn.LayerNorm(hidden_size)`, so the pooled norm uses 1e-5 whatever `layer_norm_eps` says.
+ */
+export const VIDEOMAE_FC_NORM_EPS = 1e-5;
+
+/** Options of {@link videoMaeConfig}. */
+export interface VideoMaeConfigOptions {
+  /** Add the linear classifier (`classifier.*`, `num_labels` classes). */
+  withClassifier?: boolean;
+  /**
+   * The checkpoint has `fc_norm` (a classification checkpoint with mean pooling): the pooled embedding is
+   * normalised with it. Default: `withClassifier`. {@link loadVideoMae} sets it from the checkpoint.
+   */
+  fcNorm?: boolean;
+  /** Config fields to override (applied last). */
+  overrides?: Partial<VitConfigInput>;
+}
+
+/**
  * Our config for a Hugging Face VideoMAE config: fixed `sincos` positions, ImageNet normalisation,
- * `finalNorm` `tokens` without mean pooling, else `pooled` when the checkpoint has a classifier (its
- * `fc_norm`) and `none` for the bare `VideoMAEModel`. `withClassifier` adds the linear head.
+ * `layerNormEps` = `layer_norm_eps` (default 1e-12); `finalNorm` `tokens` without mean pooling, else
+ * `pooled` when the checkpoint has `fc_norm` (with `pooledNormEps` 1e-5, PyTorch's default, as Hugging
+ * Face builds it) and `none` for the bare `VideoMAEModel`. `withClassifier` adds the linear head.
  * @throws ConfigError for an activation other than GELU.
  */
-export function videoMaeConfig(
-  hf: HfVideoMaeConfig,
-  options: { withClassifier?: boolean; overrides?: Partial<VitConfigInput> } = {},
-): VitConfig {
+export function videoMaeConfig(hf: HfVideoMaeConfig, options: VideoMaeConfigOptions = {}): VitConfig {
   const act = hf.hidden_act ?? 'gelu';
   if (act !== 'gelu')
     throw new ConfigError(`unsupported VideoMAE activation '${act}' (only exact GELU)`, {
@@ -56,7 +73,8 @@ export function videoMaeConfig(
     posEmbed: 'sincos',
     qkvBias: hf.qkv_bias ?? true,
     layerNormEps: hf.layer_norm_eps ?? 1e-12,
-    finalNorm: meanPool ? (options.withClassifier ? 'pooled' : 'none') : 'tokens',
+    finalNorm: meanPool ? ((options.fcNorm ?? options.withClassifier) ? 'pooled' : 'none') : 'tokens',
+    pooledNormEps: VIDEOMAE_FC_NORM_EPS,
     numClasses: classes,
     ...options.overrides,
   });
@@ -111,7 +129,7 @@ export const VIDEOMAE_KEY_MAP: readonly VideoMaeKeyRule[] = [
   {
     ours: 'fc_norm.weight',
     hf: ['fc_norm.weight'],
-    transform: 'copy (top level, no prefix); classifier models with mean pooling',
+    transform: 'copy (top level, no prefix); checkpoints with mean pooling that have it; epsilon 1e-5',
   },
   { ours: 'fc_norm.bias', hf: ['fc_norm.bias'], transform: 'copy (top level, no prefix)' },
   {
@@ -128,20 +146,52 @@ export const VIDEOMAE_KEY_MAP: readonly VideoMaeKeyRule[] = [
 ];
 
 /**
+ * A checkpoint holds tensors that an import did not use (a classifier imported without its head, a
+ * pretraining decoder, a final norm the config leaves out, or a different architecture). `details.unused`
+ * lists their names. Pass `allowUnused` to import anyway.
+ */
+export class UnusedWeightsError extends CheckpointError {
+  constructor(message: string, details: { path?: string; unused: readonly string[] }) {
+    super(message, details);
+  }
+}
+
+/**
+ * Which checkpoint tensors an import may leave unused: `true` = any, a function = those it accepts
+ * (e.g. {@link isVideoMaePretrainingTensor} for `VideoMAEForPreTraining`'s decoder). Default: none.
+ */
+export type AllowUnused = boolean | ((name: string) => boolean);
+
+/** `VideoMAEForPreTraining`'s decoder side (`decoder.*`, `encoder_to_decoder.*`, `mask_token`). */
+export function isVideoMaePretrainingTensor(name: string): boolean {
+  return /^(decoder\.|encoder_to_decoder\.|mask_token$)/.test(name);
+}
+
+/**
  * Maps Hugging Face VideoMAE tensors (`VideoMAEModel`, `VideoMAEForPreTraining` or
  * `VideoMAEForVideoClassification`; the `videomae.` prefix is detected) onto our names for `config`
- * (from {@link videoMaeConfig}). Decoder and pretraining-head tensors are ignored.
+ * (from {@link videoMaeConfig}). Every checkpoint tensor must be used: any other is an
+ * {@link UnusedWeightsError} listing them, unless `options.allowUnused` accepts it (for
+ * `VideoMAEForPreTraining`, pass `allowUnused: isVideoMaePretrainingTensor` to drop its decoder).
  * @throws CheckpointError naming a missing or mis-shaped key, with the expected and actual shape.
+ * @throws UnusedWeightsError listing the checkpoint tensors the import did not use.
  */
-export function importVideoMae(tensors: Map<string, Tensor>, config: VitConfig, path?: string): NamedWeights {
+export function importVideoMae(
+  tensors: Map<string, Tensor>,
+  config: VitConfig,
+  path?: string,
+  options: { allowUnused?: AllowUnused } = {},
+): NamedWeights {
   const prefix = tensors.has('videomae.embeddings.patch_embeddings.projection.weight') ? 'videomae.' : '';
   const d = config.width;
   const m = config.mlpDim;
   const [t, p] = config.tubelet;
   const c = config.channels;
+  const used = new Set<string>();
   const get = (name: string, shape: readonly number[], top = false): Float32Array => {
     const key = top ? name : prefix + name;
     const tensor = tensors.get(key);
+    used.add(key);
     if (!tensor)
       throw new CheckpointError(`VideoMAE checkpoint lacks '${key}'`, { path, key, expected: shape });
     if (tensor.shape.length !== shape.length || tensor.shape.some((v, i) => v !== shape[i])) {
@@ -208,19 +258,37 @@ export function importVideoMae(tensors: Map<string, Tensor>, config: VitConfig, 
     put('head.bias', [n], get('classifier.bias', [n], true).slice());
   }
   checkWeights(out, vitWeightSpecs(config), path);
+  const allow = options.allowUnused ?? false;
+  const unused = [...tensors.keys()].filter(
+    (k) => !used.has(k) && !(allow === true || (typeof allow === 'function' && allow(k))),
+  );
+  if (unused.length > 0) {
+    const shown =
+      unused.slice(0, 8).join(', ') + (unused.length > 8 ? `, ... (${unused.length} in all)` : '');
+    throw new UnusedWeightsError(
+      `${path ?? 'VideoMAE checkpoint'}: ${unused.length} tensor(s) not used by the import: ${shown}. ` +
+        'Import the classifier with withClassifier, or pass allowUnused to drop them on purpose.',
+      { path, unused },
+    );
+  }
   return out;
 }
 
 /**
  * Reads a Hugging Face VideoMAE `model.safetensors` and its `config.json` contents (downloaded by the
- * user; nothing here fetches) and returns our config and weights.
+ * user; nothing here fetches) and returns our config and weights. A checkpoint's `fc_norm` is used
+ * (`finalNorm` `pooled`) whenever the file has it; every other tensor must be used too (see
+ * {@link importVideoMae}).
+ * @throws UnusedWeightsError listing the tensors the import did not use (unless `allowUnused` accepts them).
  */
 export async function loadVideoMae(
   safetensorsPath: string,
   hfConfig: HfVideoMaeConfig,
-  options: { withClassifier?: boolean; overrides?: Partial<VitConfigInput> } = {},
+  options: VideoMaeConfigOptions & { allowUnused?: AllowUnused } = {},
 ): Promise<{ config: VitConfig; weights: NamedWeights }> {
-  const config = videoMaeConfig(hfConfig, options);
   const file = await readSafetensors(safetensorsPath);
-  return { config, weights: importVideoMae(file.tensors, config, safetensorsPath) };
+  const fcNorm = options.fcNorm ?? file.tensors.has('fc_norm.weight');
+  const config = videoMaeConfig(hfConfig, { ...options, fcNorm });
+  const weights = importVideoMae(file.tensors, config, safetensorsPath, { allowUnused: options.allowUnused });
+  return { config, weights };
 }

@@ -8,7 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type HfVideoMaeConfig,
   importVideoMae,
+  isVideoMaePretrainingTensor,
   loadVideoMae,
+  sincosTable,
+  UnusedWeightsError,
   VIDEOMAE_KEY_MAP,
   videoMaeConfig,
 } from '../src/index';
@@ -40,8 +43,11 @@ const base: HfVideoMaeConfig = {
 /** Random tensors in the Hugging Face VideoMAE layout (PyTorch shapes). */
 function hfCheckpoint(
   c: HfVideoMaeConfig,
-  options: { prefix: string; classes?: number },
+  options: { prefix: string; classes?: number; small?: boolean },
 ): Record<string, Tensor> {
+  // `small`: tiny residual-stream activations, so the pooled features have a variance near 1e-4 and
+  // fc_norm's epsilon (1e-5 in Hugging Face, not layer_norm_eps) changes the output by percents.
+  const s = options.small ? 0.005 : 1;
   const rng = new Rng(42);
   const d = c.hidden_size as number;
   const m = c.intermediate_size as number;
@@ -55,21 +61,27 @@ function hfCheckpoint(
     };
   };
   const p = options.prefix;
-  add(`${p}embeddings.patch_embeddings.projection.weight`, [d, 3, 2, 8, 8], 0.05);
-  add(`${p}embeddings.patch_embeddings.projection.bias`, [d]);
+  add(`${p}embeddings.patch_embeddings.projection.weight`, [d, 3, 2, 8, 8], 0.05 * s);
+  add(`${p}embeddings.patch_embeddings.projection.bias`, [d], 0.15 * s);
+  if (options.small) {
+    // cancel the mean of the fixed positions (8 tokens), so the pooled features are near zero
+    const pos = sincosTable(8, d);
+    const bias = out[`${p}embeddings.patch_embeddings.projection.bias`].data as Float32Array;
+    for (let j = 0; j < d; j++) for (let i = 0; i < 8; i++) bias[j] -= pos[i * d + j] / 8;
+  }
   for (let i = 0; i < (c.num_hidden_layers as number); i++) {
     const l = `${p}encoder.layer.${i}`;
     for (const part of ['query', 'key', 'value']) add(`${l}.attention.attention.${part}.weight`, [d, d]);
     add(`${l}.attention.attention.q_bias`, [d]);
     add(`${l}.attention.attention.v_bias`, [d]);
-    add(`${l}.attention.output.dense.weight`, [d, d]);
-    add(`${l}.attention.output.dense.bias`, [d]);
+    add(`${l}.attention.output.dense.weight`, [d, d], 0.15 * s);
+    add(`${l}.attention.output.dense.bias`, [d], 0.15 * s);
     add(`${l}.layernorm_before.weight`, [d], 0.1, 1);
     add(`${l}.layernorm_before.bias`, [d]);
     add(`${l}.intermediate.dense.weight`, [m, d]);
     add(`${l}.intermediate.dense.bias`, [m]);
-    add(`${l}.output.dense.weight`, [d, m]);
-    add(`${l}.output.dense.bias`, [d]);
+    add(`${l}.output.dense.weight`, [d, m], 0.15 * s);
+    add(`${l}.output.dense.bias`, [d], 0.15 * s);
     add(`${l}.layernorm_after.weight`, [d], 0.1, 1);
     add(`${l}.layernorm_after.bias`, [d]);
   }
@@ -82,7 +94,7 @@ function hfCheckpoint(
     add(`${p}layernorm.weight`, [d], 0.1, 1);
     add(`${p}layernorm.bias`, [d]);
   }
-  // Pretraining-only tensors are ignored by the import.
+  // A pretraining-only tensor: the import drops it only when told to (allowUnused).
   add('decoder.decoder_norm.weight', [d]);
   return out;
 }
@@ -100,16 +112,25 @@ const variants = [
     prefix: 'videomae.',
     classes: 6,
   },
+  {
+    name: 'VideoMAEForVideoClassification with small activations (fc_norm epsilon 1e-5 matters)',
+    hf: { ...base, use_mean_pooling: true, num_labels: 3 },
+    prefix: 'videomae.',
+    classes: 3,
+    small: true,
+  },
 ];
+const dropDecoder = { allowUnused: isVideoMaePretrainingTensor };
 
-describe.each(variants)('VideoMAE import: $name', ({ hf, prefix, classes }) => {
-  const file = join(dir, `${prefix || 'bare'}.safetensors`);
-  const tensors = hfCheckpoint(hf, { prefix, classes });
+describe.each(variants)('VideoMAE import: $name', ({ hf, prefix, classes, small }) => {
+  const file = join(dir, `${prefix || 'bare'}${small ? '-small' : ''}.safetensors`);
+  const tensors = hfCheckpoint(hf, { prefix, classes, small });
 
   it('maps every key onto our names and carries eps; tfjs and ONNX Runtime agree on the imported model', async () => {
     await writeSafetensors(file, tensors);
-    const { config, weights } = await loadVideoMae(file, hf, { withClassifier: classes > 0 });
+    const { config, weights } = await loadVideoMae(file, hf, { withClassifier: classes > 0, ...dropDecoder });
     expect(config.layerNormEps).toBe(1e-12);
+    expect(config.pooledNormEps).toBe(1e-5); // Hugging Face's fc_norm is nn.LayerNorm(hidden_size)
     expect(config.posEmbed).toBe('sincos');
     expect(config.finalNorm).toBe(classes ? 'pooled' : 'tokens');
     expect(weights.get('blocks.1.attn.qkv.weight')?.shape).toEqual([192, 64]);
@@ -146,7 +167,10 @@ describe.each(variants)('VideoMAE import: $name', ({ hf, prefix, classes }) => {
     'agrees with a PyTorch implementation of the architecture (skips without python3 + torch)',
     async () => {
       await writeSafetensors(file, tensors);
-      const { config, weights } = await loadVideoMae(file, hf, { withClassifier: classes > 0 });
+      const { config, weights } = await loadVideoMae(file, hf, {
+        withClassifier: classes > 0,
+        ...dropDecoder,
+      });
       const b = 2;
       const clips = randomClips([b, 4, 16, 16, 3], 9);
       const model = VitModel.create(config, weights);
@@ -185,7 +209,7 @@ describe('VideoMAE import errors', () => {
   const hf = { ...base, use_mean_pooling: false };
   const config = videoMaeConfig(hf);
   const load = (t: Record<string, Tensor>) =>
-    importVideoMae(new Map(Object.entries(t)), config, 'x.safetensors');
+    importVideoMae(new Map(Object.entries(t)), config, 'x.safetensors', dropDecoder);
 
   it('names a missing key', () => {
     const t = hfCheckpoint(hf, { prefix: '' });
@@ -212,6 +236,40 @@ describe('VideoMAE import errors', () => {
         actual: [64, 128],
       });
     }
+  });
+
+  it('a checkpoint tensor the import does not use is an UnusedWeightsError listing it', () => {
+    const t = hfCheckpoint(hf, { prefix: '' });
+    t['encoder.layer.5.output.dense.bias'] = { dtype: 'F32', shape: [64], data: new Float32Array(64) };
+    const run = (allowUnused?: boolean | ((n: string) => boolean)) =>
+      importVideoMae(new Map(Object.entries(t)), config, 'x.safetensors', { allowUnused });
+    try {
+      run();
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(UnusedWeightsError);
+      expect(e).toBeInstanceOf(CheckpointError);
+      expect((e as UnusedWeightsError).details.unused).toEqual([
+        'decoder.decoder_norm.weight',
+        'encoder.layer.5.output.dense.bias',
+      ]);
+    }
+    expect(() => run(isVideoMaePretrainingTensor)).toThrow(/encoder\.layer\.5\.output\.dense\.bias/);
+    expect(run(true).size).toBe(run((n) => n !== 'x').size);
+  });
+
+  it("uses a classification checkpoint's fc_norm without its head; the dropped classifier must be allowed", async () => {
+    const hfc = { ...base, use_mean_pooling: true, num_labels: 4 };
+    const file = join(dir, 'classifier-no-head.safetensors');
+    await writeSafetensors(file, hfCheckpoint(hfc, { prefix: 'videomae.', classes: 4 }));
+    const err = await loadVideoMae(file, hfc, dropDecoder).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnusedWeightsError);
+    expect((err as UnusedWeightsError).details.unused).toEqual(['classifier.bias', 'classifier.weight']);
+    const { config: c, weights } = await loadVideoMae(file, hfc, {
+      allowUnused: (n) => isVideoMaePretrainingTensor(n) || n.startsWith('classifier.'),
+    });
+    expect([c.finalNorm, c.numClasses, c.pooledNormEps]).toEqual(['pooled', 0, 1e-5]);
+    expect(weights.has('fc_norm.weight')).toBe(true);
   });
 
   it('rejects activations other than GELU, and documents every mapped key', () => {

@@ -138,7 +138,8 @@ def main():
         pooled = tokens.mean(1)
         outs = [tokens.flatten(), pooled.flatten()]
         if classifier:
-            pooled = F.layer_norm(pooled, (pooled.shape[-1],), head["fc_norm.weight"], head["fc_norm.bias"], c["layer_norm_eps"])
+            # Hugging Face: self.fc_norm = nn.LayerNorm(config.hidden_size) -> PyTorch's default eps 1e-5
+            pooled = F.layer_norm(pooled, (pooled.shape[-1],), head["fc_norm.weight"], head["fc_norm.bias"], 1e-5)
             outs = [tokens.flatten(), pooled.flatten(), F.linear(pooled, head["classifier.weight"], head["classifier.bias"]).flatten()]
     torch.cat(outs).numpy().astype(np.float32).tofile(out_path)
 

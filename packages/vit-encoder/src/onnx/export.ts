@@ -150,9 +150,9 @@ export function buildVitGraph(
     const index = g.node('Expand', [g.unsqueeze(visible, [2]), shape])[0];
     x = g.node('GatherElements', [x, index], { axis: attr.int(1) })[0];
   }
-  const ln = (v: string, name: string) =>
+  const ln = (v: string, name: string, epsilon = eps) =>
     g.layerNorm(v, g.f32(get(weights, `${name}.weight`), [d]), g.f32(get(weights, `${name}.bias`), [d]), {
-      epsilon: eps,
+      epsilon,
     });
   const heads = (v: string, perm: readonly number[]) =>
     g.transpose(g.reshape(v, [0, 0, config.heads, dh]), perm);
@@ -184,7 +184,7 @@ export function buildVitGraph(
   const tokens = config.finalNorm === 'tokens' ? ln(x, 'norm') : x;
   g.output(tokens, 'float32', { name: 'tokens', dims: ['batch', tokensDim, d] });
   let pooled = g.reduceMean(tokens, [1], false);
-  if (config.finalNorm === 'pooled') pooled = ln(pooled, 'fc_norm');
+  if (config.finalNorm === 'pooled') pooled = ln(pooled, 'fc_norm', config.pooledNormEps ?? eps);
   g.output(pooled, 'float32', { name: 'pooled', dims: ['batch', d] });
   if (config.numClasses > 0) {
     g.output(linear(pooled, 'head', config.numClasses, d), 'float32', {

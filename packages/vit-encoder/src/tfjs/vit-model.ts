@@ -167,7 +167,7 @@ export class VitModel {
       c.finalNorm === 'tokens' ? (layerNorm(this.params, 'norm', x, c.layerNormEps) as tf.Tensor3D) : x;
     let pooled = tf.mean(tokens, 1) as tf.Tensor2D;
     if (c.finalNorm === 'pooled')
-      pooled = layerNorm(this.params, 'fc_norm', pooled, c.layerNormEps) as tf.Tensor2D;
+      pooled = layerNorm(this.params, 'fc_norm', pooled, c.pooledNormEps ?? c.layerNormEps) as tf.Tensor2D;
     const logits = c.numClasses > 0 ? (dense(this.params, 'head', pooled) as tf.Tensor2D) : undefined;
     return {
       tokens,
