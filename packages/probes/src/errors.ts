@@ -16,7 +16,9 @@ export class ProbeError extends VfmError {
 
 /**
  * A feature cache shard could not be read, written, or did not match the key it was asked for
- * (another encoder hash, another data key, a different shape). `cause` holds the underlying error.
+ * (another encoder hash, another data key, a different shape). An entry that exists but cannot be read
+ * back (truncated shard, unparsable manifest) has `details.corrupt: true` and `details.folder`, the folder
+ * to delete to rebuild it: only an absent file is a cache miss. `cause` holds the underlying error.
  */
 export class FeatureCacheError extends VfmError {
   constructor(

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -85,5 +85,42 @@ describe('FeatureCache', () => {
     await expect(
       cache.getOrCompute(bad, 4, 2, (_s, n) => ({ f: { data: new Float32Array(3), shape: [n, 2] } })),
     ).rejects.toThrow(FeatureCacheError);
+  });
+
+  it('only an absent file is a miss: a corrupt manifest or shard raises a typed error naming it', async () => {
+    const cache = new FeatureCache(join(dir, 'c4'));
+    const key = { encoderHash: '5555555555555555', dataKey: 'corrupt' };
+    await cache.getOrCompute(key, 4, 2, rowsFrom);
+    const expectCorrupt = async (p: Promise<unknown>, file: string, folder = cache.folder(key)) => {
+      const err = await p.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(FeatureCacheError);
+      expect((err as FeatureCacheError).details).toMatchObject({
+        path: join(folder, file),
+        corrupt: true,
+        folder,
+      });
+      expect((err as Error).message).toContain(`delete ${folder} to rebuild it`);
+    };
+    // a shard cut short (as a full disk or a crashed copy leaves it)
+    const shard = join(cache.folder(key), 'shard-00001.safetensors');
+    const bytes = readFileSync(shard);
+    writeFileSync(shard, bytes.subarray(0, bytes.length - 5));
+    await expectCorrupt(cache.read(key), 'shard-00001.safetensors');
+    await expectCorrupt(
+      cache.getOrCompute(key, 4, 2, () => {
+        throw new Error('must not recompute over a corrupt entry silently');
+      }),
+      'shard-00001.safetensors',
+    );
+    // a manifest that is not JSON
+    writeFileSync(join(cache.folder(key), 'manifest.json'), '{"encoderHash": "55');
+    await expectCorrupt(cache.has(key), 'manifest.json');
+    // a manifest that cannot be read at all (a folder in its place) is not a miss either
+    const other = { encoderHash: '6666666666666666', dataKey: 'unreadable' };
+    mkdirSync(join(cache.folder(other), 'manifest.json'), { recursive: true });
+    await expectCorrupt(cache.has(other), 'manifest.json', cache.folder(other));
   });
 });

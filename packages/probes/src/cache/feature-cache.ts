@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { readSafetensors, sizeOf, type Tensor, writeFileAtomic, writeSafetensors } from '@vfmkit/core';
 import { FeatureCacheError } from '../errors';
 
@@ -82,15 +82,25 @@ export class FeatureCache {
     return (await this.manifest(key)) !== undefined;
   }
 
+  /**
+   * The manifest of `key`, or undefined when it is absent (ENOENT: the only miss). A manifest that
+   * cannot be read or parsed is a corrupt entry: FeatureCacheError (`details.corrupt`).
+   */
   private async manifest(key: FeatureCacheKey): Promise<Manifest | undefined> {
     const path = join(this.folder(key), 'manifest.json');
     let text: string;
     try {
       text = await readFile(path, 'utf8');
-    } catch {
-      return undefined;
+    } catch (cause) {
+      if (isAbsent(cause)) return undefined;
+      throw corrupt(path, key, cause);
     }
-    const m = JSON.parse(text) as Manifest;
+    let m: Manifest;
+    try {
+      m = JSON.parse(text) as Manifest;
+    } catch (cause) {
+      throw corrupt(path, key, cause);
+    }
     if (m.encoderHash !== key.encoderHash || m.dataKey !== key.dataKey)
       throw new FeatureCacheError(`cache manifest ${path} belongs to another key`, {
         path,
@@ -182,7 +192,12 @@ export class FeatureCache {
     const out: FeatureArrays = {};
     for (let i = 0; i < shards; i++) {
       const path = this.shardPath(key, i);
-      const file = await readSafetensors(path);
+      let file: Awaited<ReturnType<typeof readSafetensors>>;
+      try {
+        file = await readSafetensors(path);
+      } catch (cause) {
+        throw corrupt(path, key, cause);
+      }
       const md = file.metadata;
       if (
         md.encoderHash !== key.encoderHash ||
@@ -222,11 +237,32 @@ export class FeatureCache {
   }
 }
 
+/** True for "no such file": the only error that makes a cache entry a miss. */
+function isAbsent(cause: unknown): boolean {
+  return (cause as NodeJS.ErrnoException | null)?.code === 'ENOENT';
+}
+
+/** A cache file that exists but cannot be read back: named, with the folder to delete to rebuild it. */
+function corrupt(path: string, key: FeatureCacheKey, cause: unknown): FeatureCacheError {
+  const folder = dirname(path);
+  return new FeatureCacheError(
+    `feature cache entry ${path} is corrupt (${(cause as Error)?.message ?? String(cause)}); delete ${folder} to rebuild it`,
+    { path, key: key.dataKey, corrupt: true, folder },
+    { cause },
+  );
+}
+
+/** True when `path` exists; false only when it is absent (any other error is raised). */
 async function exists(path: string): Promise<boolean> {
   try {
     await stat(path);
     return true;
-  } catch {
-    return false;
+  } catch (cause) {
+    if (isAbsent(cause)) return false;
+    throw new FeatureCacheError(
+      `cannot stat feature cache file ${path}: ${(cause as Error).message}`,
+      { path },
+      { cause },
+    );
   }
 }
