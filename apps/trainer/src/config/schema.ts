@@ -17,6 +17,8 @@ export const dataSchema = z.discriminatedUnion('source', [
       size: z.number().int().nonnegative().default(0),
       /** Upper bound on objects per scene (synth4d difficulty knob). */
       objects: z.number().int().min(1).max(8).optional(),
+      /** Threads rendering the next step's scenes while this one trains (0: render in this thread). */
+      renderWorkers: z.number().int().min(0).max(16).default(1),
     })
     .strict(),
   z
@@ -100,7 +102,13 @@ export const trainConfigSchema = z
     workers: positiveInt.default(1),
     frames: positiveInt.default(8),
     size: positiveInt.default(32),
-    data: dataSchema.default({ source: 'synth4d', task: 'actions', split: 'train', size: 0 }),
+    data: dataSchema.default({
+      source: 'synth4d',
+      task: 'actions',
+      split: 'train',
+      size: 0,
+      renderWorkers: 1,
+    }),
     /** Augmentation of the single MAE view: a @vfmkit/video transform config list. */
     augment: z.array(z.record(z.string(), z.unknown())).default([{ type: 'horizontalFlip', p: 0.5 }]),
     model: modelSchema.default({ variant: 'nano/8', tubeletFrames: 2, dropPath: 0 }),

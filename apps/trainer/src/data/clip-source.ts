@@ -1,5 +1,5 @@
 import { type Clip, ConfigError, Rng } from '@vfmkit/core';
-import { renderSample, splitSeed, taskConfig } from '@vfmkit/synth4d';
+import { RenderPool, splitSeed, taskConfig } from '@vfmkit/synth4d';
 import { decodeClip, probeVideo, randomClipIndices, readManifest } from '@vfmkit/video';
 import type { TrainConfig } from '../config/schema';
 
@@ -9,14 +9,20 @@ export interface ClipSource {
   readonly size: number;
   readonly description: string;
   clip(index: number): Promise<Clip>;
+  /** Starts producing these clips in the background (the next step's batch), if the source can. */
+  prefetch?(indices: readonly number[]): void;
+  /** Stops background work (render workers). */
+  close?(): Promise<void>;
 }
 
 /** Bounded synth4d datasets up to this many bytes of pixels are kept in memory once rendered. */
 const MEMO_BYTES = 512 * 2 ** 20;
 
 /**
- * synth4d scenes rendered on the fly: clip i is the scene of `splitSeed(split, i)`. A bounded dataset
- * small enough to fit {@link MEMO_BYTES} is rendered once and kept, so later epochs cost nothing.
+ * synth4d scenes rendered on the fly by synth4d's {@link RenderPool} (`data.renderWorkers` threads;
+ * 0 renders in this thread): clip i is the scene of `splitSeed(split, i)`, whatever the number of
+ * workers. The loop prefetches the next step's clips, so rendering overlaps training. A bounded
+ * dataset small enough to fit {@link MEMO_BYTES} is rendered once and kept, so later epochs cost nothing.
  */
 export function synth4dSource(config: TrainConfig): ClipSource {
   const data = config.data;
@@ -27,20 +33,35 @@ export function synth4dSource(config: TrainConfig): ClipSource {
     ...(data.objects ? { objects: data.objects } : {}),
   });
   const bytes = data.size * config.frames * config.size * config.size * 3 * 4;
-  const memo = data.size > 0 && bytes <= MEMO_BYTES ? new Map<number, Clip>() : null;
-  const render = (index: number): Clip => ({
-    data: renderSample(scene, splitSeed(data.split, index)).rgb,
-    shape: [config.frames, config.size, config.size, 3],
-  });
+  const keep = data.size > 0 && bytes <= MEMO_BYTES;
+  const pool = new RenderPool(data.renderWorkers);
+  /** Clips rendered or being rendered, by index (kept for good when `keep`). */
+  const pending = new Map<number, Promise<Clip>>();
+  const start = (index: number): Promise<Clip> => {
+    let clip = pending.get(index);
+    if (!clip) {
+      clip = pool.render(scene, splitSeed(data.split, index)).then((sample) => ({
+        data: sample.rgb,
+        shape: [config.frames, config.size, config.size, 3],
+      }));
+      // A prefetch nobody awaits yet must not surface as an unhandled rejection; clip() rethrows it.
+      clip.catch(() => {});
+      pending.set(index, clip);
+    }
+    return clip;
+  };
   return {
     size: data.size === 0 ? Number.POSITIVE_INFINITY : data.size,
     description: `synth4d/${data.task} (${data.split}, ${data.size === 0 ? 'unbounded' : `${data.size} clips`}) ${config.frames}x${config.size}x${config.size}`,
     async clip(index) {
-      if (!memo) return render(index);
-      let clip = memo.get(index);
-      if (!clip) memo.set(index, (clip = render(index)));
+      const clip = await start(index);
+      if (!keep) pending.delete(index);
       return clip;
     },
+    prefetch(indices) {
+      if (pool.size > 0) for (const i of indices) start(i);
+    },
+    close: () => pool.close(),
   };
 }
 

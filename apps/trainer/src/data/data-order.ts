@@ -17,6 +17,12 @@ export class DataOrder {
     public position = 0,
   ) {}
 
+  /** The next `n` dataset indices, without advancing (for read-ahead). */
+  peek(n: number): number[] {
+    const ahead = new DataOrder(this.size, this.seed, this.position);
+    return Array.from({ length: n }, () => ahead.next());
+  }
+
   /** The dataset index at `position`, then advances. */
   next(): number {
     const p = this.position++;

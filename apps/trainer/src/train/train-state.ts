@@ -70,7 +70,10 @@ export async function loadTrainState(path: string, config: TrainConfig): Promise
   } catch (cause) {
     throw new CheckpointError(`${path}: the stored config is not valid JSON`, { path }, { cause });
   }
-  const differs = IDENTITY_KEYS.filter((k) => JSON.stringify(saved[k]) !== JSON.stringify(config[k]));
+  // How many threads render the data changes no clip: it may differ between the runs.
+  const identity = (c: TrainConfig, k: (typeof IDENTITY_KEYS)[number]) =>
+    JSON.stringify(k === 'data' ? { ...c.data, renderWorkers: undefined } : c[k]);
+  const differs = IDENTITY_KEYS.filter((k) => identity(saved, k) !== identity(config, k));
   if (differs.length) {
     const detail = differs
       .map((k) => `${k}: checkpoint ${JSON.stringify(saved[k])} vs run ${JSON.stringify(config[k])}`)

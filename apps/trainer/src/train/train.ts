@@ -158,6 +158,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
       const rng = stepRng(config.seed, step);
       const clips: Clip[] = [];
       for (let i = 0; i < config.batchSize; i++) clips.push(await source.clip(order.next()));
+      source.prefetch?.(order.peek(config.batchSize));
       const batch = recipe.batch(clips, config, rng);
       const lr = schedule(step);
       const t0 = performance.now();
@@ -214,6 +215,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
     return result;
   } finally {
     stop.dispose();
+    await source.close?.();
     await engine?.close();
     recipe.dispose(local);
   }
