@@ -42,7 +42,7 @@ describe('parameters <-> safetensors', () => {
     const err = await loadParams(bytes, model).catch((e) => e);
     expect(err.code).toBe('CHECKPOINT');
     expect(err.details.missing).toEqual(['head.weight', 'head.bias']);
-    expect(err.details.unexpected).toEqual(['extra.weight', 'extra.bias']);
+    expect(err.details.unexpected).toEqual(['extra.bias', 'extra.weight']); // file order: dtype, then name
     expect(err.details.misshaped).toHaveLength(2);
     expect(err.message).toMatch(/mis-shaped 2 \(fc.weight: file \[5, 4\] vs model \[3, 4\]/);
     expect(Array.from((model.get('fc.weight') as tf.Variable).dataSync())).toEqual(before);

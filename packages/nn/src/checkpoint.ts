@@ -72,9 +72,10 @@ export function assignParams(
   const unexpected = [...tensors.keys()].filter((k) => !params.has(k));
   const misshaped: string[] = [];
   const badDtype: string[] = [];
-  for (const [name, t] of tensors) {
-    const v = params.get(name);
-    if (!v) continue;
+  // model order (a file lists its tensors by dtype, then name)
+  for (const [name, v] of params) {
+    const t = tensors.get(name);
+    if (!t) continue;
     if (t.shape.length !== v.shape.length || t.shape.some((d, i) => d !== v.shape[i]))
       misshaped.push(`${name}: file [${t.shape.join(', ')}] vs model [${v.shape.join(', ')}]`);
     if (!FLOAT_DTYPES.has(t.dtype)) badDtype.push(`${name}: ${t.dtype}`);
@@ -97,9 +98,9 @@ export function assignParams(
     });
   }
   const loaded: string[] = [];
-  for (const [name, t] of tensors) {
-    const v = params.get(name);
-    if (!v) continue;
+  for (const [name, v] of params) {
+    const t = tensors.get(name);
+    if (!t) continue;
     const data = t.dtype === 'F32' ? (t.data as Float32Array) : toFloat32(t.dtype, t.data);
     tf.tidy(() => v.assign(tf.tensor(data, [...t.shape], 'float32')));
     loaded.push(name);

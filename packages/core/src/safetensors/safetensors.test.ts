@@ -1,12 +1,17 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { referencePython } from '../../../../test-support/reference-tools';
 import { CheckpointError } from '../errors';
 import { bfloat16ToFloat32, float16ToFloat32, float32ToBfloat16, float32ToFloat16 } from './dtype';
 import { parseSafetensors, readSafetensors, SafetensorsReader } from './read';
 import type { Tensor } from './tensor';
 import { serializeSafetensors, writeSafetensors } from './write';
+
+/** python3 with numpy, the independent reader (in CI its absence throws). */
+const NUMPY = referencePython(['numpy']);
 
 let dir: string;
 beforeAll(async () => {
@@ -68,6 +73,25 @@ function expectCheckpointError(fn: () => unknown, pattern: RegExp) {
   expect.unreachable('expected a CheckpointError');
 }
 
+/** Mixed dtypes inserted narrowest first: in insertion order most tensors would be misaligned. */
+function mixedDtypes(): Record<string, Tensor> {
+  return {
+    z_u8: { dtype: 'U8', shape: [3], data: new Uint8Array([1, 2, 3]) },
+    b_f16: {
+      dtype: 'F16',
+      shape: [3],
+      data: new Uint16Array([float32ToFloat16(0.5), 0, float32ToFloat16(-2)]),
+    },
+    a_f32: { dtype: 'F32', shape: [1], data: new Float32Array([1.25]) },
+    bool: { dtype: 'BOOL', shape: [1], data: new Uint8Array([1]) },
+    c_f64: { dtype: 'F64', shape: [2], data: new Float64Array([Math.E, -1e-300]) },
+    i32: { dtype: 'I32', shape: [3], data: new Int32Array([-7, 8, 9]) },
+    a_f64: { dtype: 'F64', shape: [1], data: new Float64Array([0.1]) },
+    i64: { dtype: 'I64', shape: [1], data: new BigInt64Array([-(2n ** 40n)]) },
+    bf: { dtype: 'BF16', shape: [1], data: new Uint16Array([float32ToBfloat16(3)]) },
+  };
+}
+
 describe('safetensors', () => {
   it('round-trips every dtype through a file, with metadata', async () => {
     const path = join(dir, 'all.safetensors');
@@ -94,6 +118,60 @@ describe('safetensors', () => {
     expect(json.trimEnd().length).toBeLessThanOrEqual(n);
     expect(new Float32Array(bytes.buffer, 8 + n, 1)[0]).toBe(1);
   });
+
+  it('aligns mixed dtypes as the reference writer does: widest dtype first, then name', () => {
+    const tensors = mixedDtypes();
+    const bytes = serializeSafetensors(tensors, { note: 'x' });
+    const n = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
+    // JSON key order = data order; hand-worked from the Rust writer's sort (Dtype enum order, descending)
+    const order = Object.keys(header).filter((k) => k !== '__metadata__');
+    expect(order).toEqual(['i64', 'a_f64', 'c_f64', 'a_f32', 'i32', 'bf', 'b_f16', 'z_u8', 'bool']);
+    const size: Record<string, number> = { I64: 8, F64: 8, F32: 4, I32: 4, BF16: 2, F16: 2, U8: 1, BOOL: 1 };
+    expect((8 + n) % 8).toBe(0);
+    for (const name of order)
+      expect((8 + n + header[name].data_offsets[0]) % size[header[name].dtype]).toBe(0);
+    expect(parseSafetensors(bytes).tensors.get('c_f64')?.data).toEqual(tensors.c_f64.data);
+  });
+
+  it.skipIf(!NUMPY)(
+    'numpy reads each tensor of a mixed-dtype file as an aligned view at its offset',
+    async () => {
+      const file = join(dir, 'aligned.safetensors');
+      await writeSafetensors(file, mixedDtypes(), { note: 'x' });
+      const code = `
+import json, struct, sys
+import numpy as np
+raw = open(sys.argv[1], 'rb').read()
+n = struct.unpack('<Q', raw[:8])[0]
+h = json.loads(raw[8:8 + n])
+dt = {'F64': '<f8', 'F32': '<f4', 'F16': '<f2', 'BF16': '<u2', 'I64': '<i8', 'I32': '<i4', 'U8': 'u1', 'BOOL': '?'}
+rank = ['BOOL', 'U8', 'I8', 'I16', 'F16', 'BF16', 'I32', 'F32', 'F64', 'I64']
+names = [k for k in h if k != '__metadata__']
+expected = sorted(names, key=lambda k: (-rank.index(h[k]['dtype']), k.encode()))
+out = {'order_ok': names == expected, 'header_8': n % 8 == 0, 'aligned': [], 'values': {}}
+for k in names:
+    a, b = h[k]['data_offsets']
+    start = 8 + n + a
+    arr = np.frombuffer(raw, dtype=dt[h[k]['dtype']], count=(b - a) // np.dtype(dt[h[k]['dtype']]).itemsize, offset=start)
+    out['aligned'].append(start % arr.dtype.itemsize == 0 and arr.ctypes.data % arr.dtype.itemsize == 0)
+    out['values'][k] = [float(v) for v in (arr.astype(np.float32) if h[k]['dtype'] == 'F16' else arr)]
+print(json.dumps(out))`;
+      const res = JSON.parse(execFileSync(NUMPY as string, ['-c', code, file], { encoding: 'utf8' })) as {
+        order_ok: boolean;
+        header_8: boolean;
+        aligned: boolean[];
+        values: Record<string, number[]>;
+      };
+      expect([res.order_ok, res.header_8]).toEqual([true, true]);
+      expect(res.aligned).toEqual(new Array(9).fill(true));
+      expect(res.values.c_f64).toEqual([Math.E, -1e-300]);
+      expect(res.values.i32).toEqual([-7, 8, 9]);
+      expect(res.values.i64).toEqual([-(2 ** 40)]);
+      expect(res.values.b_f16).toEqual([0.5, 0, -2]);
+      expect(res.values.a_f32).toEqual([1.25]);
+    },
+  );
 
   it('reads a hand-laid reference file: keys in any order, __metadata__ map, unpadded header', () => {
     const data = new Uint8Array(12);

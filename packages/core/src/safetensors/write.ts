@@ -1,7 +1,8 @@
+import { Buffer } from 'node:buffer';
 import { writeFileAtomic } from '../atomic-write';
 import { CheckpointError } from '../errors';
 import { sizeOf } from '../shape';
-import { DTYPES } from './dtype';
+import { DTYPES, type Dtype } from './dtype';
 import { encodeHeader, type TensorInfo } from './header';
 import type { Tensor } from './tensor';
 
@@ -11,12 +12,40 @@ function entriesOf(tensors: Tensors): [string, Tensor][] {
   return tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors);
 }
 
-/** Validates tensors and lays out the header; returns the header bytes and the data chunks in order. */
+/**
+ * The order of the reference writer's (Hugging Face `safetensors`, Rust) `Dtype` enum, smallest first.
+ * It writes tensors sorted by this rank descending (widest first), then by name, so every tensor's data
+ * starts at a multiple of its element size.
+ */
+const DTYPE_RANK: Readonly<Record<Dtype, number>> = {
+  BOOL: 0,
+  U8: 1,
+  I8: 2,
+  I16: 3,
+  F16: 4,
+  BF16: 5,
+  I32: 6,
+  F32: 7,
+  F64: 8,
+  I64: 9,
+};
+
+/** Byte-wise (UTF-8) name order, as Rust's `String` compares. */
+const byName = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+/**
+ * Validates tensors and lays out the header; returns the header bytes and the data chunks in order.
+ * Layout as the reference writer: tensors sorted by dtype (widest first, then name), so each tensor's
+ * data is aligned to its element size; the JSON header is space-padded to a multiple of 8 bytes.
+ */
 function layout(tensors: Tensors, metadata: Record<string, string>): ArrayBufferView[] {
   const infos = new Map<string, TensorInfo>();
   const chunks: ArrayBufferView[] = [];
   let offset = 0;
-  for (const [name, t] of entriesOf(tensors)) {
+  const sorted = entriesOf(tensors).sort(
+    ([an, at], [bn, bt]) => (DTYPE_RANK[bt.dtype] ?? -1) - (DTYPE_RANK[at.dtype] ?? -1) || byName(an, bn),
+  );
+  for (const [name, t] of sorted) {
     if (name === '__metadata__')
       throw new CheckpointError('"__metadata__" is reserved and cannot name a tensor', { tensor: name });
     const spec = DTYPES[t.dtype];
