@@ -1,9 +1,5 @@
-import {
-  type AdaptationConfigInput,
-  fitAdaptedTask,
-  type ReadoutTask,
-  type TaskGeometry,
-} from '@vfmkit/probes';
+import type { AdaptationConfigInput, ReadoutTask, TaskGeometry } from '@vfmkit/probes';
+import { fitAdaptedTask } from '@vfmkit/probes/tfjs';
 import { loadVitCheckpoint, type NamedWeights, type VitConfig } from '@vfmkit/vit-encoder';
 import { type EvalClip, stackClips } from './data/task-source';
 import type { ResultEntry } from './evaluate';

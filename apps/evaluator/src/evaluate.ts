@@ -2,7 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeMachine, Rng } from '@vfmkit/core';
 import { initBackend } from '@vfmkit/nn';
-import { describeAdaptation, FeatureCache, fitTask, type ReadoutKind, type TaskMetric } from '@vfmkit/probes';
+import { describeAdaptation, FeatureCache, type ReadoutKind, type TaskMetric } from '@vfmkit/probes';
+import { fitTask } from '@vfmkit/probes/tfjs';
 import {
   ADAPTATION_METHODS,
   type ModelReport,

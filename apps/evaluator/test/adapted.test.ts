@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ProbeHead, synth4dTaskHead, type TaskGeometry } from '@vfmkit/probes';
+import { synth4dTaskHead, type TaskGeometry } from '@vfmkit/probes';
+import { ProbeHead } from '@vfmkit/probes/tfjs';
 import { renderSample, splitSeed, taskConfig } from '@vfmkit/synth4d';
 import { decodeVariant, initVitWeights, saveVitCheckpoint } from '@vfmkit/vit-encoder';
 import { writeVitOnnx } from '@vfmkit/vit-encoder/onnx';

@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { describeMachine, markdownTable, medianMs, Rng } from '@vfmkit/core';
 import { initBackend } from '@vfmkit/nn';
-import { ProbeHead, trainProbe } from '../src/index';
+import { ProbeHead, trainProbe } from '../src/tfjs/index';
 
 const [B, N, D, C, STEPS] = [32, 392, 384, 10, 20];
 const backend = await initBackend({ log: null });

@@ -1,5 +1,9 @@
-export { adaptBackbone, type BackboneAdaptation, isAdapterParam } from './adaptations/adapt-backbone';
-export { adaptedCost } from './adaptations/adapted-cost';
+/**
+ * `@vfmkit/probes`, the runtime-free root: the adaptation vocabulary and configs, task definitions
+ * (ground truth to targets, outputs to predictions, metrics from `@vfmkit/metrics`), the synth4d task
+ * registry and suites, and the feature cache. It loads no ML runtime; heads, training and backbone
+ * adaptation (TensorFlow.js) live in `@vfmkit/probes/tfjs`.
+ */
 export {
   ADAPTER_TARGETS,
   type AdaptationConfig,
@@ -16,19 +20,6 @@ export {
   readoutOf,
 } from './adaptations/config';
 export {
-  BACKBONE_LR_SCALE,
-  type ClipSplit,
-  type FitAdaptedTaskOptions,
-  type FitAdaptedTaskResult,
-  fitAdaptedTask,
-} from './adaptations/fit-adapted-task';
-export {
-  predictAdapted,
-  type TrainAdaptedOptions,
-  type TrainAdaptedResult,
-  trainAdapted,
-} from './adaptations/train-adapted';
-export {
   type ComputeRows,
   type FeatureArrays,
   FeatureCache,
@@ -36,23 +27,14 @@ export {
   hashEncoderFile,
 } from './cache/feature-cache';
 export { FeatureCacheError, ProbeError } from './errors';
-export { pooledCrossAttention } from './heads/attention';
 export {
   type ProbeHeadConfig,
   type ProbeHeadConfigInput,
   parseProbeHeadConfig,
   probeHeadConfigSchema,
 } from './heads/config';
-export { type ProbeCost, ProbeHead } from './heads/probe-head';
-export {
-  type ArrayWithShape,
-  type ProbeLoss,
-  predictProbe,
-  probeLoss,
-  type TrainProbeOptions,
-  type TrainProbeResult,
-  trainProbe,
-} from './heads/train';
+export type { ProbeCost } from './heads/probe-head';
+export type { ArrayWithShape, ProbeLoss } from './heads/train';
 export { actionsTask } from './tasks/actions';
 export { type BoxPredictions, boxTrackingTask } from './tasks/box-tracking';
 export {
@@ -70,7 +52,6 @@ export {
   multiLabelClassificationTask,
 } from './tasks/classification';
 export { type DepthTaskMetrics, depthTask, type TokenDepth, tokenDepth } from './tasks/depth';
-export { type FitTaskOptions, type FitTaskResult, fitTask, type TaskSplit } from './tasks/fit-task';
 export { pointTrackingTask, type TrackPredictions } from './tasks/point-tracking';
 export { SYNTH4D_SUITES, SYNTH4D_TASK_HEADS, type Synth4dSuiteName, synth4dTaskHead } from './tasks/registry';
 export {
