@@ -40,7 +40,7 @@ function positiveInt(key: string, value: number | undefined): number {
 }
 
 /** An attentive pooler (MAP) head. */
-export interface PoolerOptions {
+export interface PoolerCostOptions {
   /** Width of the features it reads (the encoder's D). */
   readonly inputWidth: number;
   /** Number of feature tokens N it attends over. */
@@ -62,7 +62,7 @@ export interface PoolerOptions {
  * cost is dominated by `2 N D_in D` MACs: ~3.72 GFLOPs on ViT-B features of 8 x 14 x 14 tokens, as
  * VideoGLUE and VideoPrism (Table 13, "Trainable FLOPs 3.72") state.
  */
-export function attentivePoolerCost(options: PoolerOptions): ModuleCost {
+export function attentivePoolerCost(options: PoolerCostOptions): ModuleCost {
   const Din = positiveInt('inputWidth', options.inputWidth);
   const N = positiveInt('tokens', options.tokens);
   const D = positiveInt('width', options.width ?? Din);
@@ -93,7 +93,7 @@ export function attentivePoolerCost(options: PoolerOptions): ModuleCost {
  * pooler's output as its query; the classifier sits on the last. ~14.9 GFLOPs for k = 4 on ViT-B
  * at 8 x 14 x 14 tokens (VideoPrism Table 14).
  */
-export function multiLayerPoolerCost(options: PoolerOptions & { readonly layers: number }): ModuleCost {
+export function multiLayerPoolerCost(options: PoolerCostOptions & { readonly layers: number }): ModuleCost {
   const k = positiveInt('layers', options.layers);
   const one = attentivePoolerCost({ ...options, numClasses: 0 });
   const head = attentivePoolerCost(options);

@@ -12,7 +12,7 @@ export {
   type MethodCost,
   type ModuleCost,
   multiLayerPoolerCost,
-  type PoolerOptions,
+  type PoolerCostOptions,
   VIDEOGLUE_VIT_B,
 } from './costs';
 export {

@@ -1,4 +1,4 @@
-import { ConfigError } from '@vfmkit/core';
+import { ConfigError, parseConfig } from '@vfmkit/core';
 import { z } from 'zod';
 import { BUILTIN_METHODS, type SuiteMethod } from './methods';
 import { type TaskGroup, VIDEOGLUE_TASK_GROUPS } from './task-groups';
@@ -41,12 +41,7 @@ const suiteSchema = z.object({
  * });
  */
 export function defineSuite(input: VgsSuite): VgsSuite {
-  const parsed = suiteSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const key = issue.path.join('.') || 'suite';
-    throw new ConfigError(`VGS suite: ${key}: ${issue.message}`, { key }, { cause: parsed.error });
-  }
+  parseConfig(suiteSchema, input, 'VGS suite', { root: 'suite' });
   const seen = new Map<string, string>();
   const groupIds = new Set<string>();
   for (const group of input.groups) {

@@ -1,4 +1,4 @@
-import { ConfigError } from '@vfmkit/core';
+import { ConfigError, parseConfig } from '@vfmkit/core';
 import { ADAPTATION_METHOD_IDS, ADAPTER_KINDS, type AdapterKind } from '@vfmkit/videoglue-score';
 import { z } from 'zod';
 import type { ReadoutKind } from '../tasks/task';
@@ -87,16 +87,7 @@ function resolvedBottleneckAsInput(input: AdaptationConfigInput | AdaptationConf
  *   `placement` with a bottleneck).
  */
 export function parseAdaptationConfig(input: AdaptationConfigInput | AdaptationConfig): AdaptationConfig {
-  const parsed = adaptationConfigSchema.safeParse(resolvedBottleneckAsInput(input));
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const key = issue.path.join('.') || '(root)';
-    throw new ConfigError(`adaptation config: ${key}: ${issue.message}`, {
-      key,
-      issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-    });
-  }
-  const c = parsed.data;
+  const c = parseConfig(adaptationConfigSchema, resolvedBottleneckAsInput(input), 'adaptation config');
   if (c.method !== 'adapter') {
     for (const key of ['kind', 'rank', 'alpha', 'placement'] as const)
       unusedOption(c, key, `method '${c.method}'`);

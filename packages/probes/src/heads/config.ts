@@ -1,4 +1,4 @@
-import { ConfigError } from '@vfmkit/core';
+import { ConfigError, parseConfig } from '@vfmkit/core';
 import { z } from 'zod';
 
 const posInt = z.number().int().positive();
@@ -54,16 +54,7 @@ export type ProbeHeadConfigInput = z.input<typeof probeHeadConfigSchema>;
  * @throws ConfigError naming the first bad key.
  */
 export function parseProbeHeadConfig(input: ProbeHeadConfigInput): ProbeHeadConfig {
-  const parsed = probeHeadConfigSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const key = issue.path.join('.') || '(root)';
-    throw new ConfigError(`probe head config: ${key}: ${issue.message}`, {
-      key,
-      issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-    });
-  }
-  const c = parsed.data;
+  const c = parseConfig(probeHeadConfigSchema, input, 'probe head config');
   if (c.kind !== 'linear' && c.inputWidth % c.heads !== 0)
     throw new ConfigError(`probe head config: heads (${c.heads}) must divide inputWidth (${c.inputWidth})`, {
       key: 'heads',

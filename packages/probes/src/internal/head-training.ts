@@ -1,4 +1,4 @@
-import { assertLength, ConfigError, type Rng, sizeOf } from '@vfmkit/core';
+import { assertLength, parseConfig, type Rng, type SafeParser, sizeOf } from '@vfmkit/core';
 import { tf } from '@vfmkit/nn';
 import type { z } from 'zod';
 import { ProbeError } from '../errors';
@@ -33,10 +33,7 @@ export function parseTrainingOptions<S extends z.ZodType>(
   schema: S,
   options: unknown,
 ): z.output<S> {
-  const parsed = schema.safeParse(options);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  throw new ConfigError(`${who}: ${issue.path.join('.')}: ${issue.message}`, { key: issue.path.join('.') });
+  return parseConfig(schema as SafeParser<z.output<S>>, options, who);
 }
 
 /**
