@@ -1,4 +1,5 @@
 import { VfmError } from '@vfmkit/core';
+import type { SkipReport } from '@vfmkit/video';
 
 /**
  * vfm-eval could not run as asked: bad command-line arguments, an encoder path that is neither a run
@@ -12,5 +13,16 @@ export class EvaluatorError extends VfmError {
     options?: { cause?: unknown },
   ) {
     super('EVAL_ARGUMENT', message, details, options);
+  }
+}
+
+/**
+ * Most of a manifest's videos (more than half) could not be read: the evaluation would say little, so
+ * it stops. `details.skipped` lists every unreadable video with its reason (`@vfmkit/video`'s
+ * `SkipReport`), `details.total` counts the manifest's entries.
+ */
+export class UnreadableVideosError extends VfmError {
+  constructor(message: string, details: { manifest: string; total: number; skipped: readonly SkipReport[] }) {
+    super('EVAL_UNREADABLE_VIDEOS', message, details);
   }
 }

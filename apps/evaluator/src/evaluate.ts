@@ -72,6 +72,18 @@ export interface PictureEntry {
   caption: string;
 }
 
+/** A manifest video that could not be read and was left out (`@vfmkit/video`'s skip report), and the tasks it belonged to. */
+export interface SkippedVideo {
+  path: string;
+  /** Its line in the manifest. */
+  line: number;
+  /** The error's code (e.g. `VIDEO_DECODE`) and reason (e.g. `not-found`, `invalid-data`). */
+  code: string;
+  reason: string;
+  message: string;
+  tasks: string[];
+}
+
 /** What {@link evaluate} returns and writes as `report.json`. */
 export interface EvalReport {
   /**
@@ -100,6 +112,8 @@ export interface EvalReport {
   /** Per task: name (synth4d preset or `<manifest>/<task>`), headline metric, score name. */
   tasks: { name: string; headline: string; scoreName: string }[];
   results: ResultEntry[];
+  /** Manifest videos that could not be read and were left out (none with `strict`, which fails instead). */
+  skipped: SkippedVideo[];
   /** Predicted against true depth maps, point tracks, boxes and camera trajectories (synth4d 4D tasks). */
   pictures: PictureEntry[];
   vgs: {
@@ -153,10 +167,11 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
   const embedSeconds = new Array<number>(loaded.length).fill(0);
   const results: ResultEntry[] = [];
   const sources: TaskSource[] = c.manifest
-    ? await manifestSources(c.manifest, { tasks: c.tasks, seed: c.seed })
+    ? await manifestSources(c.manifest, { tasks: c.tasks, seed: c.seed, strict: c.strict })
     : c.taskList.map((t) => synth4dSource(t, c.trainClips, c.testClips));
   const adapted = new AdaptedRunner();
   const pictures: PictureEntry[] = [];
+  const skipped = new Map<string, SkippedVideo>();
   const pictured = new Set<string>();
   /** Gives the event loop a turn (a signal handler can run), then says whether a stop was asked for. */
   const stopRequested = async () => {
@@ -170,6 +185,13 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
         if (await stopRequested()) break units;
         const m = l.encoder.meta;
         const { task, ...data } = await source.load(m.clip, log);
+        for (const v of data.skipped ?? []) {
+          const seen = skipped.get(v.path);
+          if (!seen) {
+            const { epoch: _epoch, ...rest } = v;
+            skipped.set(v.path, { ...rest, tasks: [task.name] });
+          } else if (!seen.tasks.includes(task.name)) seen.tasks.push(task.name);
+        }
         const train = await extractFeatures(cache, l.encoder, l.onnx, `${data.dataKey}:train`, data.train);
         const test = await extractFeatures(cache, l.encoder, l.onnx, `${data.dataKey}:test`, data.test);
         encoders[ei].clipsEmbedded += train.computed + test.computed;
@@ -308,6 +330,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
     encoders,
     tasks: sources.map((s) => ({ name: s.name, headline: s.headline, scoreName: s.scoreName })),
     results,
+    skipped: [...skipped.values()].sort((a, b) => a.line - b.line),
     pictures,
     vgs,
     files,

@@ -1,4 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderSample, type Synth4dSample, splitSeed, taskConfig } from '@vfmkit/synth4d';
@@ -164,5 +172,71 @@ describe('video manifests as evaluation data', () => {
     const trainOnly = join(dir, 'train-only.jsonl');
     writeFileSync(trainOnly, rows.map((r) => JSON.stringify({ ...r, split: 'train' })).join('\n'));
     expect(await main(['--encoder', onnx, '--manifest', trainOnly, '--out', join(dir, 'bad2')])).toBe(2);
+  });
+
+  it('skips, counts and lists a truncated and a missing video; --strict fails; mostly unreadable fails with the list', async () => {
+    const rows = readFileSync(manifestPath, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    // a truncated copy of a good file (its index, written last, is cut off) and a path with no file
+    copyFileSync(join(dir, 'clip0.mp4'), join(dir, 'broken.mp4'));
+    truncateSync(join(dir, 'broken.mp4'), Math.floor(statSync(join(dir, 'clip0.mp4')).size * 0.6));
+    const bad = [
+      { ...rows[0], path: 'broken.mp4' },
+      { ...rows[1], path: 'missing.mp4', split: 'val' },
+    ];
+    const withBad = join(dir, 'with-bad.jsonl');
+    writeFileSync(withBad, [...rows, ...bad].map((r) => JSON.stringify(r)).join('\n'));
+    const out = join(dir, 'report-bad');
+    const args = [
+      '--encoder',
+      onnx,
+      '--manifest',
+      withBad,
+      '--tasks',
+      'classification',
+      '--adaptations',
+      'linear',
+    ];
+    expect(await main([...args, '--steps', '5', '--out', out])).toBe(0);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as EvalReport;
+    expect(report.skipped.map((v) => [v.line, v.path, v.code, v.reason, v.tasks])).toEqual([
+      [13, join(dir, 'broken.mp4'), 'VIDEO_DECODE', 'invalid-data', ['with-bad/classification']],
+      [14, join(dir, 'missing.mp4'), 'VIDEO_DECODE', 'not-found', ['with-bad/classification']],
+    ]);
+    expect(report.encoders[0].clipsEmbedded).toBe(12); // the 12 readable videos, nothing else
+    expect(report.results[0].metrics?.[0].value).toBeGreaterThanOrEqual(0);
+    const md = readFileSync(join(out, 'report.md'), 'utf8');
+    expect(md).toContain('## Skipped videos');
+    expect(md).toContain('2 videos of the manifest could not be read');
+    expect(md).toContain('broken.mp4');
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('missing.mp4');
+
+    // --strict: the first unreadable video fails the run (exit 1, a VideoDecodeError)
+    expect(await main([...args, '--steps', '5', '--out', join(dir, 'report-strict'), '--strict'])).toBe(1);
+
+    // more than half unreadable: fails, naming every one
+    const mostlyBad = join(dir, 'mostly-bad.jsonl');
+    const many = [0, 1, 2, 3].map((i) => ({ ...rows[i], path: `gone${i}.mp4` }));
+    writeFileSync(mostlyBad, [rows[0], rows[8], rows[9], ...many].map((r) => JSON.stringify(r)).join('\n'));
+    const errors: string[] = [];
+    const original = console.error;
+    console.error = (line: string) => errors.push(line);
+    try {
+      const code = await main([
+        '--encoder',
+        onnx,
+        '--manifest',
+        mostlyBad,
+        '--out',
+        join(dir, 'report-mostly'),
+      ]);
+      expect(code).toBe(1);
+    } finally {
+      console.error = original;
+    }
+    expect(errors.join('\n')).toContain('UnreadableVideosError (EVAL_UNREADABLE_VIDEOS): 4 of the 7 videos');
+    for (let i = 0; i < 4; i++) expect(errors.join('\n')).toContain(`gone${i}.mp4: not-found`);
   });
 });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
-import { Rng } from '@vfmkit/core';
+import { ConfigError, Rng, VfmError } from '@vfmkit/core';
 import {
   classificationTask,
   multiLabelClassificationTask,
@@ -9,8 +9,15 @@ import {
   spatiotemporalLocalizationTask,
   temporalLocalizationTask,
 } from '@vfmkit/probes';
-import { DecodePool, decodeClip, probeVideo, type ResolvedEntry, readManifest } from '@vfmkit/video';
-import { EvaluatorError } from '../errors';
+import {
+  DecodePool,
+  decodeClip,
+  probeVideo,
+  type ResolvedEntry,
+  readManifest,
+  type SkipReport,
+} from '@vfmkit/video';
+import { EvaluatorError, UnreadableVideosError } from '../errors';
 import { clipFrames, labelsOnClip, type ManifestClip } from './manifest-clips';
 import type { TaskData, TaskSource } from './task-source';
 
@@ -60,14 +67,18 @@ export function splitEntries(entries: readonly ResolvedEntry[], seed: number) {
  * The tasks of a video manifest (JSONL, `@vfmkit/video`'s schema) as task sources: `classification`
  * from `label`, `multilabel` from `labels`, `temporal` from `segments`, `spatiotemporal` from `boxes`, each over the entries that
  * have the field. Clips are decoded with ffmpeg at each encoder's clip size (T frames spread over the
- * entry's span, resized to H x W), two files at a time, once per size for all tasks.
+ * entry's span, resized to H x W), two files at a time, once per size for all tasks. A video that
+ * cannot be read (missing, truncated, not a video) is left out and listed in the task data's
+ * `skipped` (`@vfmkit/video`'s `SkipReport`), unless `strict`.
  * @param tasks the tasks to run (default: every task the manifest has data for).
- * @throws EvaluatorError for a task the manifest has no data for, or an empty train or test split;
- *   ManifestError (from video) for a bad manifest.
+ * @param strict throw the first unreadable video's error instead of skipping it.
+ * @throws EvaluatorError for a task the manifest has no data for, or an empty train or test split
+ *   (also after skipping); ManifestError (from video) for a bad manifest; UnreadableVideosError when
+ *   more than half of the videos cannot be read; VideoDecodeError with `strict`.
  */
 export async function manifestSources(
   path: string,
-  options: { tasks?: readonly string[]; seed: number },
+  options: { tasks?: readonly string[]; seed: number; strict?: boolean },
 ): Promise<TaskSource[]> {
   const manifest = await readManifest(path);
   const digest = createHash('sha256').update(readFileSync(manifest.path)).digest('hex').slice(0, 16);
@@ -88,7 +99,7 @@ export async function manifestSources(
         { what: 'tasks', value: t },
       );
   const { train, test } = splitEntries(manifest.entries, options.seed);
-  const decoded = new Map<string, Promise<ManifestClip[]>>();
+  const decoded = new Map<string, Promise<{ clips: (ManifestClip | undefined)[]; skipped: SkipReport[] }>>();
   const pool = new DecodePool(2);
   /** Every entry decoded at `clip` (shared by the tasks). */
   const decodeAll = (clip: readonly number[], log: (line: string) => void) => {
@@ -97,16 +108,46 @@ export async function manifestSources(
     if (!all) {
       log(`decoding ${manifest.entries.length} videos of ${dataset} at ${clip.join(' x ')}`);
       const [T, H, W] = clip;
+      const skipped: SkipReport[] = [];
       all = Promise.all(
         manifest.entries.map((entry) =>
-          pool.run(async () => {
-            const info = await probeVideo(entry.file);
-            const frames = clipFrames(entry, info, T);
-            const c = await decodeClip(entry.file, { indices: frames, size: { width: W, height: H }, info });
-            return { rgb: c.data, ...labelsOnClip(entry, frames, info.fps, classOf) };
+          pool.run(async (): Promise<ManifestClip | undefined> => {
+            try {
+              const info = await probeVideo(entry.file);
+              const frames = clipFrames(entry, info, T);
+              const c = await decodeClip(entry.file, {
+                indices: frames,
+                size: { width: W, height: H },
+                info,
+              });
+              return { rgb: c.data, ...labelsOnClip(entry, frames, info.fps, classOf) };
+            } catch (e) {
+              if (options.strict || !(e instanceof VfmError) || e instanceof ConfigError) throw e;
+              const details = e.details as { reason?: string };
+              skipped.push({
+                path: entry.file,
+                line: entry.line,
+                epoch: 0,
+                code: e.code,
+                reason: String(details.reason ?? e.code),
+                message: e.message,
+              });
+              log(`skipping ${entry.file} (manifest line ${entry.line}): ${e.message}`);
+              return undefined;
+            }
           }),
         ),
-      );
+      ).then((clips) => {
+        skipped.sort((a, b) => a.line - b.line);
+        if (skipped.length * 2 > manifest.entries.length)
+          throw new UnreadableVideosError(
+            `${skipped.length} of the ${manifest.entries.length} videos of ${path} cannot be read:\n${skipped
+              .map((s) => `  line ${s.line}: ${s.path}: ${s.reason}`)
+              .join('\n')}`,
+            { manifest: manifest.path, total: manifest.entries.length, skipped },
+          );
+        return { clips, skipped };
+      });
       decoded.set(size, all);
     }
     return all;
@@ -155,14 +196,22 @@ export async function manifestSources(
       scoreName: task.scoreName,
       async load(clip, log): Promise<TaskData> {
         const all = await decodeAll(clip, log);
-        const byEntry = new Map(manifest.entries.map((e, i) => [e, all[i]]));
-        const clipsOf = (entries: readonly ResolvedEntry[]) =>
-          entries.map((e) => byEntry.get(e) as ManifestClip);
+        const byEntry = new Map(manifest.entries.map((e, i) => [e, all.clips[i]]));
+        const clipsOf = (entries: readonly ResolvedEntry[]) => entries.flatMap((e) => byEntry.get(e) ?? []);
+        const [trainClips, testClips] = [clipsOf(trainEntries), clipsOf(testEntries)];
+        if (trainClips.length === 0 || testClips.length === 0)
+          throw new EvaluatorError(
+            `manifest ${path}: task ${t} has ${trainClips.length} readable train and ${testClips.length} readable test videos; it needs both`,
+            { what: 'manifest', value: t },
+          );
+        const mine = new Set([...trainEntries, ...testEntries].map((e) => e.line));
         return {
           task: task as TaskData['task'],
-          train: clipsOf(trainEntries),
-          test: clipsOf(testEntries),
-          dataKey: `${dataset}@${digest}:${t}:${clip.join('x')}`,
+          train: trainClips,
+          test: testClips,
+          // the clips that were read are part of the cache key: skipping changes the data
+          dataKey: `${dataset}@${digest}:${t}:${clip.join('x')}${all.skipped.length ? `:skip${all.skipped.map((s) => s.line).join('-')}` : ''}`,
+          skipped: all.skipped.filter((s) => mine.has(s.line)),
         };
       },
     };

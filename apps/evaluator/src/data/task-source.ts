@@ -1,5 +1,6 @@
 import type { ClipBatch } from '@vfmkit/core';
 import type { ReadoutTask } from '@vfmkit/probes';
+import type { SkipReport } from '@vfmkit/video';
 
 /** A clip the evaluator embeds: `rgb` is `[T, H, W, 3]` float32 in [0, 1] at the encoder's clip size. */
 export interface EvalClip {
@@ -23,6 +24,8 @@ export interface TaskData<S extends EvalClip = EvalClip> {
   readonly test: readonly S[];
   /** Identifies the clips (not the task) in the feature cache, e.g. `synth4d/depth:48:16:8x32x32`. */
   readonly dataKey: string;
+  /** The task's videos that could not be read and were left out (manifest data), with why. */
+  readonly skipped?: readonly SkipReport[];
 }
 
 /** Where a task's clips come from: synth4d rendering or a video manifest. */

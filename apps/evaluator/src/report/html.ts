@@ -47,6 +47,16 @@ export function htmlReport(report: EvalReport): string {
       ]),
     ),
   ];
+  const skipped = report.skipped ?? [];
+  if (skipped.length > 0)
+    parts.push(
+      '<h2>Skipped videos</h2>',
+      `<p>${skipped.length} video${skipped.length > 1 ? 's' : ''} of the manifest could not be read and ${skipped.length > 1 ? 'were' : 'was'} left out (<code>--strict</code> fails instead).</p>`,
+      table(
+        ['line', 'video', 'reason', 'tasks', 'error'],
+        skipped.map((v) => [String(v.line), v.path, v.reason, v.tasks.join(', '), v.message]),
+      ),
+    );
   for (const task of report.tasks) {
     parts.push(`<h2>${esc(task.name)}</h2>`);
     for (const method of s.adaptations) {

@@ -43,6 +43,25 @@ export function markdownReport(report: EvalReport): string {
       ]),
     ),
   ];
+  const skipped = report.skipped ?? [];
+  if (skipped.length > 0)
+    out.push(
+      '',
+      '## Skipped videos',
+      '',
+      `${skipped.length} video${skipped.length > 1 ? 's' : ''} of the manifest could not be read and ${skipped.length > 1 ? 'were' : 'was'} left out (\`--strict\` fails instead):`,
+      '',
+      markdownTable(
+        ['line', 'video', 'reason', 'tasks', 'error'],
+        skipped.map((v) => [
+          String(v.line),
+          v.path,
+          v.reason,
+          v.tasks.join(', '),
+          v.message.replace(/\n/g, ' '),
+        ]),
+      ),
+    );
   for (const task of report.tasks) {
     out.push('', `## ${task.name}`, '');
     for (const method of s.adaptations) {
