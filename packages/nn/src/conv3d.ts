@@ -18,16 +18,25 @@ function kernelOf(w: tf.Tensor): Kernel {
   return [w.shape[2], w.shape[3], w.shape[4]] as Kernel;
 }
 
-/** Per-offset matrices of a `[OUT, IN, kt, kh, kw]` weight, offsets in (t, h, w) order. */
+/**
+ * Per-offset matrices of a `[OUT, IN, kt, kh, kw]` weight, offsets in (t, h, w) order: `[IN, OUT]` each
+ * (`transposed`) or `[OUT, IN]`, optionally in reversed offset order (the flipped kernel). Only rank <= 3
+ * transposes and 2-D slices: 5-D Transpose and Unpack are slow on wasm.
+ */
 function offsetMatrices(weight: tf.Tensor, transposed: boolean, flipped: boolean): tf.Tensor2D[] {
   const [out, inp, kt, kh, kw] = weight.shape;
   const k = kt * kh * kw;
-  // [kt, kh, kw, OUT, IN] -> [K, OUT, IN]  (or [K, IN, OUT])
-  const perm = transposed ? [2, 3, 4, 1, 0] : [2, 3, 4, 0, 1];
-  const stacked = tf.reshape(tf.transpose(weight, perm), [k, transposed ? inp : out, transposed ? out : inp]);
-  const mats = tf.unstack(stacked) as tf.Tensor2D[];
-  stacked.dispose();
-  return flipped ? mats.reverse() : mats;
+  // [OUT * IN, K] -> [K, OUT * IN] -> [K, OUT, IN] (-> [K, IN, OUT])
+  let stacked: tf.Tensor = tf.reshape(tf.transpose(tf.reshape(weight, [out * inp, k])), [k, out, inp]);
+  if (transposed) stacked = tf.transpose(stacked, [0, 2, 1]);
+  const [rows, cols] = transposed ? [inp, out] : [out, inp];
+  const flat = tf.reshape(stacked, [k * rows, cols]);
+  const mats: tf.Tensor2D[] = [];
+  for (let i = 0; i < k; i++) {
+    const j = flipped ? k - 1 - i : i;
+    mats.push(tf.slice(flat, [j * rows, 0], [rows, cols]) as tf.Tensor2D);
+  }
+  return mats;
 }
 
 /** `y[b,t,h,w] = sum_k slice_k(pad(x))[b,t,h,w] @ mats[k]`, x `[B, T, H, W, C]`, mats `[C, OUT]`. */
@@ -77,8 +86,8 @@ function weightGrad(x: tf.Tensor, dy: tf.Tensor, kernel: Kernel): tf.Tensor {
         const s = tf.slice(xp, [0, dt, dh, dw * c], [b, t, h, w * c]);
         grads.push(tf.matMul(dyT, tf.reshape(s, [m, c])));
       }
-  // [K, OUT, IN] -> [kt, kh, kw, OUT, IN] -> [OUT, IN, kt, kh, kw]
-  return tf.transpose(tf.reshape(tf.stack(grads), [kt, kh, kw, out, c]), [3, 4, 0, 1, 2]);
+  // [K, OUT * IN] -> [OUT * IN, K] -> [OUT, IN, kt, kh, kw]
+  return tf.reshape(tf.transpose(tf.reshape(tf.stack(grads), [kt * kh * kw, out * c])), [out, c, kt, kh, kw]);
 }
 
 const conv3dOp = tf.customGrad((x, weight, save) => {

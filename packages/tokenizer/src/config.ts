@@ -58,8 +58,11 @@ export const tokenizerConfigSchema = z
     widths: z.array(positiveInt).optional(),
     /** Channels of the first level when `widths` is not given. */
     baseWidth: positiveInt.default(32),
-    /** Residual blocks (two 3x3x3 convolutions each) per resolution level, in encoder and decoder. */
-    resBlocks: z.number().int().nonnegative().default(1),
+    /**
+     * Residual blocks (two 3x3x3 convolutions each) per resolution level, in encoder and decoder: one
+     * number for every level, or one entry per level (`stages + 1`, full resolution first).
+     */
+    resBlocks: z.union([z.number().int().nonnegative(), z.array(z.number().int().nonnegative())]).default(1),
     /** The quantizer. */
     quantizer: z.discriminatedUnion('kind', [fsqSchema, lfqSchema]).default({
       kind: 'fsq',
@@ -95,8 +98,10 @@ export const tokenizerConfigSchema = z
   .strict();
 
 /** A tokenizer, fully specified (what {@link parseTokenizerConfig} returns). */
-export type TokenizerConfig = Omit<z.output<typeof tokenizerConfigSchema>, 'widths'> & {
+export type TokenizerConfig = Omit<z.output<typeof tokenizerConfigSchema>, 'widths' | 'resBlocks'> & {
   readonly widths: number[];
+  /** Residual blocks per level (`stages + 1` entries). */
+  readonly resBlocks: number[];
 };
 /** What {@link parseTokenizerConfig} accepts. */
 export type TokenizerConfigInput = z.input<typeof tokenizerConfigSchema>;
@@ -142,9 +147,18 @@ export function parseTokenizerConfig(input: TokenizerConfigInput | TokenizerConf
       `widths needs ${levels} entries (one per resolution level for downsampling [${c.downsample}]), got ${widths.length}`,
       { key: 'widths', value: widths },
     );
+  const resBlocks = typeof c.resBlocks === 'number' ? widths.map(() => c.resBlocks as number) : c.resBlocks;
+  if (resBlocks.length !== levels)
+    throw new ConfigError(
+      `resBlocks needs ${levels} entries (one per resolution level), got ${resBlocks.length}`,
+      {
+        key: 'resBlocks',
+        value: resBlocks,
+      },
+    );
   codebookSize(c);
   latentGrid([c.frames, c.imageSize[0], c.imageSize[1]], c.downsample);
-  return { ...c, widths };
+  return { ...c, widths, resBlocks };
 }
 
 /** Code dimension d: `levels.length` for FSQ, `bits` for LFQ. */
