@@ -8,7 +8,7 @@ export type { BlockMaskOptions } from './internal/block-fill';
 /**
  * Block-wise encoder mask in the style of BEVT (Wang et al. 2022), used by VideoPrism stage 2 at
  * ratio 0.65: space-time blocks (a rectangle of h x w positions spanning a run of time slices) are
- * added until exactly `round(ratio x N)` tokens are hidden; the last block is cut off in t-major scan
+ * added until exactly `floor(ratio x N)` tokens are hidden; the last block is cut off in t-major scan
  * order so the count is exact. See {@link BlockMaskOptions} for block sizes.
  *
  * @returns both forms; `hidden` is `[N]` with 1 = hidden from the encoder (MAE convention).

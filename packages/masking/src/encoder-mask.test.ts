@@ -18,12 +18,17 @@ const ratio = fc.double({ min: 0, max: 0.999, noNaN: true });
 const seed = fc.integer();
 
 describe('random masks', () => {
-  it('hide exactly round(ratio x N), consistently, reproducibly (property)', () => {
+  it('hide exactly floor(ratio x N) (VideoMAE), consistently, reproducibly (property)', () => {
     fc.assert(
       fc.property(small, ratio, seed, (grid, r, s) => {
         const n = grid.t * grid.h * grid.w;
         const m = randomMask(grid, r, s);
-        expectConsistent(m, n, Math.round(r * n));
+        expectConsistent(m, n, Math.floor(r * n));
+        expectConsistent(
+          encoderMask(grid, { kind: 'random', ratio: r, rounding: 'round' }, s),
+          n,
+          Math.round(r * n),
+        );
         expect(randomMask(grid, r, s).hidden).toEqual(m.hidden);
       }),
     );
@@ -42,13 +47,34 @@ describe('random masks', () => {
   });
 });
 
+it.skipIf(!hasPython)(
+  "mask counts equal Python's int(ratio * n), VideoMAE's count (float64 products)",
+  () => {
+    const rng = new Rng(5);
+    const cases: [number, number][] = [
+      [0.95, 1568],
+      [0.9, 1568],
+      [0.75, 6],
+      [0.58, 100],
+      [0.7, 10],
+      [0.29, 100],
+    ];
+    for (let i = 0; i < 200; i++) cases.push([rng.uniform(), 1 + rng.int(5000)]);
+    const ints = python<number[]>(
+      'import json, sys\nprint(json.dumps([int(r * n) for r, n in json.load(sys.stdin)]))',
+      cases,
+    );
+    expect(cases.map(([r, n]) => randomMask({ t: 1, h: 1, w: n }, r, 1).masked.length)).toEqual(ints);
+  },
+);
+
 describe('tube masks', () => {
-  it('share one spatial mask across time and hide t x round(ratio x h x w) (property)', () => {
+  it('share one spatial mask across time and hide t x floor(ratio x h x w) (property)', () => {
     fc.assert(
       fc.property(small, ratio, seed, (grid, r, s) => {
         const plane = grid.h * grid.w;
         const m = tubeMask(grid, r, s);
-        expectConsistent(m, grid.t * plane, grid.t * Math.round(r * plane));
+        expectConsistent(m, grid.t * plane, grid.t * Math.floor(r * plane));
         for (let ti = 1; ti < grid.t; ti++) {
           expect(m.hidden.subarray(ti * plane, (ti + 1) * plane)).toEqual(m.hidden.subarray(0, plane));
         }
@@ -69,7 +95,7 @@ describe('tube masks', () => {
 });
 
 describe('block masks', () => {
-  it('hide exactly round(ratio x N) with any block options (property)', () => {
+  it('hide exactly floor(ratio x N) with any block options (property)', () => {
     fc.assert(
       fc.property(
         small,
@@ -81,7 +107,7 @@ describe('block masks', () => {
           const n = grid.t * grid.h * grid.w;
           const opts = { minArea: Math.min(minArea, grid.h * grid.w), minAspect };
           const m = blockMask(grid, r, s, opts);
-          expectConsistent(m, n, Math.round(r * n));
+          expectConsistent(m, n, Math.floor(r * n));
           expect(blockMask(grid, r, s, opts).hidden).toEqual(m.hidden);
         },
       ),

@@ -1,5 +1,5 @@
 import { assertLength, ConfigError, type Rng, type SeedOrRng, type TokenGrid, toRng } from '@vfmkit/core';
-import { checkGrid, checkRatio, hiddenCount } from './grid';
+import { checkGrid, checkRatio, hiddenCount, type MaskRounding } from './grid';
 import { type BlockMaskOptions, fillBlocks, planBlocks } from './internal/block-fill';
 import { chooseInto } from './internal/choose';
 import { type CellSize, checkCell, checkOffset, fillRunningCell } from './internal/running-cell';
@@ -14,17 +14,18 @@ export interface RunningCellOptions {
 }
 
 /**
- * Which encoder mask to make. Every kind hides an exact count M:
- * - `random`: `round(ratio x N)` tokens, uniformly (MAE).
- * - `tube`: `round(ratio x h x w)` spatial positions, the same in every time slice (VideoMAE).
- * - `block`: `round(ratio x N)` tokens covered by space-time blocks (BEVT style; VideoPrism uses 0.65).
+ * Which encoder mask to make. Every kind hides an exact count M (`floor` as VideoMAE's `int()`, or
+ * `round` half up with `rounding: 'round'`; see {@link hiddenCount}):
+ * - `random`: `floor(ratio x N)` tokens, uniformly (MAE).
+ * - `tube`: `floor(ratio x h x w)` spatial positions, the same in every time slice (VideoMAE).
+ * - `block`: `floor(ratio x N)` tokens covered by space-time blocks (BEVT style; VideoPrism uses 0.65).
  * - `running-cell`: `ratio x cell area` positions of every cell, shifting by one each time slice
  *   (VideoMAE V2); `ratio x cell area` must be an integer, so M = ratio x N exactly.
  */
 export type EncoderMaskSpec =
-  | { readonly kind: 'random'; readonly ratio: number }
-  | { readonly kind: 'tube'; readonly ratio: number }
-  | ({ readonly kind: 'block'; readonly ratio: number } & BlockMaskOptions)
+  | { readonly kind: 'random'; readonly ratio: number; readonly rounding?: MaskRounding }
+  | { readonly kind: 'tube'; readonly ratio: number; readonly rounding?: MaskRounding }
+  | ({ readonly kind: 'block'; readonly ratio: number; readonly rounding?: MaskRounding } & BlockMaskOptions)
   | ({ readonly kind: 'running-cell'; readonly ratio: number } & RunningCellOptions);
 
 /** A validated strategy: `m` tokens hidden per clip, `fill` writes one clip's 0/1 row. */
@@ -92,12 +93,12 @@ function planEncoder(grid: TokenGrid, spec: EncoderMaskSpec): EncoderPlan {
   const plane = grid.h * grid.w;
   switch (spec.kind) {
     case 'random': {
-      const m = hiddenCount(spec.ratio, n);
+      const m = hiddenCount(spec.ratio, n, spec.rounding);
       const pool = new Int32Array(n);
       return { m, fill: (rng, out, off) => chooseInto(out, off, n, m, rng, pool) };
     }
     case 'tube': {
-      const perSlice = hiddenCount(spec.ratio, plane);
+      const perSlice = hiddenCount(spec.ratio, plane, spec.rounding);
       const pool = new Int32Array(plane);
       return {
         m: perSlice * grid.t,
@@ -109,7 +110,7 @@ function planEncoder(grid: TokenGrid, spec: EncoderMaskSpec): EncoderPlan {
       };
     }
     case 'block': {
-      const m = hiddenCount(spec.ratio, n);
+      const m = hiddenCount(spec.ratio, n, spec.rounding);
       const plan = planBlocks(grid, spec);
       const vis = new Int32Array(n);
       const pos = new Int32Array(n);

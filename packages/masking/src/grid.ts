@@ -18,14 +18,26 @@ export function checkGrid(grid: TokenGrid): number {
 }
 
 /**
- * The number of tokens to hide for a masking ratio: `round(ratio x n)` (half away from zero, computed
- * in float64). VideoMAE's generators use `int(ratio x n)` (floor) instead; the two differ only when
- * `ratio x n` has a fractional part of at least 0.5 (e.g. 0.9 x 1568 = 1411.2 gives 1411 in both).
- * @throws ConfigError (key `ratio`) unless 0 <= ratio < 1.
+ * How a masking ratio becomes a token count: `floor` (VideoMAE's `int(mask_ratio * num_patches)`, the
+ * default) or `round` (half up).
  */
-export function hiddenCount(ratio: number, n: number): number {
+export type MaskRounding = 'floor' | 'round';
+
+/**
+ * The number of tokens to hide for a masking ratio. By default `floor(ratio x n)` computed in float64,
+ * exactly as VideoMAE's generators (`int(mask_ratio * num_patches)`): 0.95 x 1568 = 1489.6 hides 1489.
+ * `rounding: 'round'` rounds half up instead (1490). The two agree unless `ratio x n` has a fractional
+ * part of at least 0.5 (0.9 x 1568 = 1411.2 gives 1411 in both).
+ * @throws ConfigError (key `ratio`) unless 0 <= ratio < 1; (key `rounding`) for an unknown rounding.
+ */
+export function hiddenCount(ratio: number, n: number, rounding: MaskRounding = 'floor'): number {
   checkRatio(ratio);
-  return Math.round(ratio * n);
+  if (rounding === 'floor') return Math.floor(ratio * n);
+  if (rounding === 'round') return Math.round(ratio * n);
+  throw new ConfigError(`mask rounding must be 'floor' or 'round', got ${String(rounding)}`, {
+    key: 'rounding',
+    value: rounding,
+  });
 }
 
 /** @throws ConfigError (key `ratio`) unless `ratio` is a finite number in [0, 1). */

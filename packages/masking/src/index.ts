@@ -27,7 +27,7 @@ export {
 } from './encoder-mask';
 export { MaskBudgetError, PriorityError, RaggedBatchError, TokenIndexError } from './errors';
 export { gatherTokens, scatterTokens } from './gather';
-export { checkGrid, hiddenCount } from './grid';
+export { checkGrid, hiddenCount, type MaskRounding } from './grid';
 export type { CellSize } from './internal/running-cell';
 export { randomMask } from './random-mask';
 export { runningCellMask } from './running-cell-mask';

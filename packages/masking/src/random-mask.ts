@@ -4,7 +4,7 @@ import type { TokenMask } from './token-mask';
 
 /**
  * Random (per-token) encoder mask, as in MAE / VideoMAE's `RandomMaskingGenerator`: exactly
- * `round(ratio x N)` of the N tokens are hidden, every such subset equally likely.
+ * `floor(ratio x N)` of the N tokens are hidden (VideoMAE's `int()`; `encoderMask` with `rounding: 'round'` rounds half up), every such subset equally likely.
  *
  * @param grid token grid `{t, h, w}`, N = t * h * w (see `tokenGridOf`).
  * @param ratio fraction hidden, in [0, 1).

@@ -31,17 +31,22 @@ describe('token masks: both forms', () => {
     expect(() => checkGrid({ t: 2, h: 1.5, w: 14 })).toThrow(ConfigError);
   });
 
-  it('hidden count is round(ratio x n), and ratio must lie in [0, 1)', () => {
+  it("hidden count is VideoMAE's floor(ratio x n) by default, round half up on request; ratio in [0, 1)", () => {
     expect(hiddenCount(0.9, 1568)).toBe(1411); // 1411.2
     expect(hiddenCount(0.9, 196)).toBe(176); // 176.4, VideoMAE's tube count
-    expect(hiddenCount(0.75, 6)).toBe(5); // 4.5 rounds up
+    expect(hiddenCount(0.95, 1568)).toBe(1489); // 1489.6: int() in VideoMAE
+    expect(hiddenCount(0.95, 1568, 'round')).toBe(1490);
+    expect(hiddenCount(0.75, 6)).toBe(4); // 4.5
+    expect(hiddenCount(0.75, 6, 'round')).toBe(5);
     expect(hiddenCount(0.65, 1568)).toBe(1019); // 1019.2
     expect(hiddenCount(0, 10)).toBe(0);
+    expect(() => hiddenCount(0.5, 10, 'ceil' as never)).toThrow(/rounding/);
     for (const bad of [1, -0.1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
       expect(() => hiddenCount(bad, 10)).toThrow(ConfigError);
     }
     try {
       hiddenCount(1, 10);
+      expect.unreachable();
     } catch (e) {
       expect((e as ConfigError).code).toBe('CONFIG');
       expect((e as ConfigError).details.key).toBe('ratio');
