@@ -1,6 +1,7 @@
 /**
  * `vfm-vgs results.json [--json] [--digits N]`: reads a VGS results file and prints each model's
  * VideoGLUE score with its per-method scores, weights and costs (markdown table, or JSON with --json).
+ * JSON is machine-readable and keeps full precision; `--digits` rounds the table only.
  * Exit codes: 0 ok, 1 bad data (typed error printed), 2 bad usage.
  */
 import { parseArgs } from 'node:util';
@@ -9,6 +10,9 @@ import { markdownReport, toVgsJson } from './report';
 import { readResultsFile, scoreResultsFile } from './results-file';
 
 const USAGE = `usage: vfm-vgs <results.json> [--json] [--digits N]
+
+  --json      print JSON at full precision (weights sum to 1)
+  --digits N  decimals of the markdown table (default 2; JSON is never rounded)
 
 Prints the VideoGLUE score (single-cost form: costs are trainable GFLOPs) of every model in a
 results file: {"costs": {"frozen": 3.72, ...}, "models": {"M": {"costs"?: {...}, "scores": {"frozen": {"K400": 75.1, ...}, ...}}}}`;
@@ -56,7 +60,7 @@ export async function main(
     const report = scoreResultsFile(await readResultsFile(positionals[0]));
     out(
       values.json
-        ? `${JSON.stringify(toVgsJson(report, digits), null, 2)}\n`
+        ? `${JSON.stringify(toVgsJson(report), null, 2)}\n`
         : markdownReport(report, undefined, digits),
     );
     return 0;

@@ -3,7 +3,7 @@ import type { ModelReport } from './model-score';
 import type { ResultRow, VgsReport } from './results-file';
 import { type VgsSuite, VIDEOGLUE_SUITE } from './suite';
 
-/** The JSON form printed by `vfm-vgs --json`, rounded for reading. */
+/** The JSON form printed by `vfm-vgs --json`, at full precision (round only for display). */
 export interface VgsJson {
   readonly models: Record<
     string,
@@ -22,15 +22,17 @@ export interface VgsJson {
   >;
 }
 
-const round = (x: number, digits: number) => Number(x.toFixed(digits));
+const round = (x: number, digits: number | undefined) =>
+  digits === undefined ? x : Number(x.toFixed(digits));
 
 /**
- * The report as plain JSON: VGS and scores rounded to `digits` (default 2), weights to `digits + 1`,
- * costs as given; `missing` lists groups left out of a method's mean (absent when none).
+ * The report as plain JSON: VGS, scores and weights at full float64 precision (so a model's weights sum
+ * to 1), costs as given; `missing` lists groups left out of a method's mean (absent when none). Pass
+ * `digits` only to round for display: VGS and scores to `digits`, weights to `digits + 1`.
  */
 export function toVgsJson(
   report: VgsReport | { models: Readonly<Record<string, ModelReport>> },
-  digits = 2,
+  digits?: number,
 ): VgsJson {
   const models: VgsJson['models'] = {};
   for (const [name, model] of Object.entries(report.models)) {
@@ -38,7 +40,7 @@ export function toVgsJson(
     for (const [id, m] of Object.entries(model.methods)) {
       methods[id] = {
         score: round(m.score, digits),
-        weight: round(m.weight, digits + 1),
+        weight: round(m.weight, digits === undefined ? undefined : digits + 1),
         cost: m.cost,
         ...(m.missingGroups.length ? { missing: [...m.missingGroups] } : {}),
       };

@@ -46,7 +46,7 @@ describe('results files', () => {
   });
 
   it('prints JSON in the interchange output shape and a markdown table', () => {
-    const json = toVgsJson(scoreResultsFile(file));
+    const json = toVgsJson(scoreResultsFile(file), 2);
     expect(json.models.A).toEqual({
       vgs: 46.67,
       methods: {
