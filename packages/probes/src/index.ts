@@ -52,6 +52,15 @@ export {
   multiLabelClassificationTask,
 } from './tasks/classification';
 export { type DepthTaskMetrics, depthTask, type TokenDepth, tokenDepth } from './tasks/depth';
+export {
+  hasManifestTask,
+  labelsOnClip,
+  MANIFEST_TASKS,
+  type ManifestAnnotations,
+  type ManifestLabels,
+  type ManifestTaskName,
+  manifestTask,
+} from './tasks/manifest-tasks';
 export { pointTrackingTask, type TrackPredictions } from './tasks/point-tracking';
 export { SYNTH4D_SUITES, SYNTH4D_TASK_HEADS, type Synth4dSuiteName, synth4dTaskHead } from './tasks/registry';
 export {
