@@ -40,6 +40,7 @@ describe('JSONL manifests', () => {
     expect(m.entries.map(({ file: _f, line: _l, ...rest }) => rest)).toEqual(rows);
     expect(m.entries.map((e) => e.line)).toEqual([1, 2, 3]);
     expect(labelVocabulary(m.entries)).toEqual(['3', 'run']);
+    expect(labelVocabulary(m.entries, { annotations: true })).toEqual(['3', 'jump', 'run', 'stand']);
   });
 
   it('rejects a path that escapes the dataset root, naming file and line', async () => {

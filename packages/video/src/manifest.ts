@@ -172,12 +172,21 @@ export async function writeManifest(path: string, rows: readonly ManifestEntry[]
   await writeFileAtomic(path, [Buffer.from(lines.join('\n') + (lines.length ? '\n' : ''), 'utf8')]);
 }
 
-/** Sorted distinct labels (as strings) of the entries' `label`/`labels`: index = class id. */
-export function labelVocabulary(entries: readonly ManifestEntry[]): string[] {
+/**
+ * Sorted distinct labels (as strings) of the entries' `label`/`labels`, and with `annotations` also of
+ * their `segments` and `boxes` (one vocabulary for every task of a manifest): index = class id.
+ */
+export function labelVocabulary(
+  entries: readonly ManifestEntry[],
+  options: { annotations?: boolean } = {},
+): string[] {
   const set = new Set<string>();
   for (const e of entries) {
     if (e.label !== undefined) set.add(String(e.label));
     for (const l of e.labels ?? []) set.add(String(l));
+    if (!options.annotations) continue;
+    for (const s of e.segments ?? []) set.add(String(s.label));
+    for (const b of e.boxes ?? []) for (const l of b.labels) set.add(String(l));
   }
   return [...set].sort();
 }
