@@ -1,8 +1,7 @@
 import { basename, extname } from 'node:path';
-import { type ReadoutKind, readoutOf, SYNTH4D_SUITES } from '@vfmkit/probes';
+import { MANIFEST_TASKS, type ReadoutKind, readoutOf, SYNTH4D_SUITES } from '@vfmkit/probes';
 import { ADAPTATION_METHOD_IDS, type AdaptationMethodId, trainsBackbone } from '@vfmkit/videoglue-score';
 import { z } from 'zod';
-import { MANIFEST_TASKS } from './data/manifest-source';
 import { EvaluatorError } from './errors';
 
 /** synth4d suites (`4d`, `videoglue`, `all`), defined once in probes' registry. */

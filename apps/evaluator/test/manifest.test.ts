@@ -9,14 +9,15 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { labelsOnClip } from '@vfmkit/probes';
 import { renderSample, type Synth4dSample, splitSeed, taskConfig } from '@vfmkit/synth4d';
-import { decodeClip, probeVideo, readManifest, writeVideo } from '@vfmkit/video';
+import { decodeClip, labelVocabulary, probeVideo, readManifest, writeVideo } from '@vfmkit/video';
 import { decodeVariant, initVitWeights } from '@vfmkit/vit-encoder';
 import { writeVitOnnx } from '@vfmkit/vit-encoder/onnx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli';
-import { clipFrames, labelsOnClip } from '../src/data/manifest-clips';
-import { manifestVocabulary, splitEntries } from '../src/data/manifest-source';
+import { clipFrames } from '../src/data/manifest-clips';
+import { splitEntries } from '../src/data/manifest-source';
 import type { EvalReport } from '../src/evaluate';
 
 const FPS = 8;
@@ -66,7 +67,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('video manifests as evaluation data', () => {
   it("maps a manifest's seconds back onto the clip's frames and decodes the pixels it was written from", async () => {
     const manifest = await readManifest(manifestPath);
-    const vocabulary = manifestVocabulary(manifest.entries);
+    const vocabulary = labelVocabulary(manifest.entries, { annotations: true });
     const classOf = (l: string | number) => vocabulary.indexOf(String(l));
     for (const [i, entry] of manifest.entries.entries()) {
       const info = await probeVideo(entry.file);

@@ -3,47 +3,28 @@ import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { ConfigError, Rng, VfmError } from '@vfmkit/core';
 import {
-  classificationTask,
-  multiLabelClassificationTask,
+  hasManifestTask,
+  labelsOnClip,
+  MANIFEST_TASKS,
+  type ManifestTaskName,
+  manifestTask,
   type ReadoutTask,
-  spatiotemporalLocalizationTask,
-  temporalLocalizationTask,
 } from '@vfmkit/probes';
 import {
   DecodePool,
   decodeClip,
+  labelVocabulary,
   probeVideo,
   type ResolvedEntry,
   readManifest,
   type SkipReport,
 } from '@vfmkit/video';
 import { EvaluatorError, UnreadableVideosError } from '../errors';
-import { clipFrames, labelsOnClip, type ManifestClip } from './manifest-clips';
+import { clipFrames, type ManifestClip } from './manifest-clips';
 import type { TaskData, TaskSource } from './task-source';
-
-/** Tasks a manifest can define, and the entry field each needs. */
-export const MANIFEST_TASKS = {
-  classification: 'label',
-  multilabel: 'labels',
-  temporal: 'segments',
-  spatiotemporal: 'boxes',
-} as const;
-export type ManifestTask = keyof typeof MANIFEST_TASKS;
 
 /** Splits that count as test data; `train` is the training data. */
 const TEST_SPLITS = ['val', 'validation', 'test'];
-
-/** Every label of the manifest (`label`, `labels`, segment and box labels), sorted: index = class id. */
-export function manifestVocabulary(entries: readonly ResolvedEntry[]): string[] {
-  const set = new Set<string>();
-  for (const e of entries) {
-    if (e.label !== undefined) set.add(String(e.label));
-    for (const l of e.labels ?? []) set.add(String(l));
-    for (const s of e.segments ?? []) set.add(String(s.label));
-    for (const b of e.boxes ?? []) for (const l of b.labels) set.add(String(l));
-  }
-  return [...set].sort();
-}
 
 /**
  * Train and test entries: by each entry's `split` (`train`; `val` / `validation` / `test`) when any
@@ -83,16 +64,16 @@ export async function manifestSources(
   const manifest = await readManifest(path);
   const digest = createHash('sha256').update(readFileSync(manifest.path)).digest('hex').slice(0, 16);
   const dataset = basename(manifest.path, extname(manifest.path));
-  const vocabulary = manifestVocabulary(manifest.entries);
+  const vocabulary = labelVocabulary(manifest.entries, { annotations: true });
   const classOf = (label: string | number) => vocabulary.indexOf(String(label));
   const C = vocabulary.length;
-  const has = (t: ManifestTask, e: ResolvedEntry) => e[MANIFEST_TASKS[t]] !== undefined;
-  const available = (Object.keys(MANIFEST_TASKS) as ManifestTask[]).filter((t) =>
+  const has = hasManifestTask;
+  const available = (Object.keys(MANIFEST_TASKS) as ManifestTaskName[]).filter((t) =>
     manifest.entries.some((e) => has(t, e)),
   );
   const wanted = options.tasks ?? available;
   for (const t of wanted)
-    if (!available.includes(t as ManifestTask))
+    if (!available.includes(t as ManifestTaskName))
       throw new EvaluatorError(
         `manifest ${path} has no data for task "${t}" (it has: ${available.join(', ') || 'none'}; ` +
           `classification needs label, multilabel labels, temporal segments, spatiotemporal boxes)`,
@@ -152,37 +133,13 @@ export async function manifestSources(
     }
     return all;
   };
-  const tasks: Record<ManifestTask, () => ReadoutTask<ManifestClip, unknown, unknown>> = {
-    classification: () =>
-      classificationTask<ManifestClip>({
-        name: `${dataset}/classification`,
-        classes: C,
-        labelOf: (s) => s.label,
-      }),
-    multilabel: () =>
-      multiLabelClassificationTask<ManifestClip>({
-        name: `${dataset}/multilabel`,
-        classes: C,
-        labelsOf: (s) => s.labels,
-      }),
-    temporal: () =>
-      temporalLocalizationTask<ManifestClip>({
-        name: `${dataset}/temporal`,
-        classes: C,
-        segmentsOf: (s) => s.segments,
-      }),
-    spatiotemporal: () =>
-      spatiotemporalLocalizationTask<ManifestClip>({
-        name: `${dataset}/spatiotemporal`,
-        classes: C,
-        boxesOf: (s) => s.boxes,
-        // the most boxes an entry has (mapping boxes onto a clip can only drop some)
-        slots: () => Math.max(1, ...manifest.entries.map((e) => e.boxes?.length ?? 0)),
-      }),
-  };
+  // the most boxes an entry has (mapping boxes onto a clip can only drop some)
+  const slots = Math.max(1, ...manifest.entries.map((e) => e.boxes?.length ?? 0));
+  const taskOf = (t: ManifestTaskName): ReadoutTask<ManifestClip, unknown, unknown> =>
+    manifestTask<ManifestClip>(t, { dataset, classes: C, slots });
   return wanted.map((name) => {
-    const t = name as ManifestTask;
-    const task = tasks[t]();
+    const t = name as ManifestTaskName;
+    const task = taskOf(t);
     const pick = (entries: readonly ResolvedEntry[]) => entries.filter((e) => has(t, e));
     const [trainEntries, testEntries] = [pick(train), pick(test)];
     if (trainEntries.length === 0 || testEntries.length === 0)

@@ -62,7 +62,8 @@ describe('manifestTask', () => {
       shape: [2, 1],
     });
     expect(hasManifestTask('classification', { label: 'a' })).toBe(true);
-    expect(hasManifestTask('multilabel', { labels: [] })).toBe(false);
+    expect(hasManifestTask('multilabel', { labels: [] })).toBe(true);
+    expect(hasManifestTask('multilabel', { label: 'a' })).toBe(false);
     expect(hasManifestTask('temporal', { segments: [{ start: 0, end: 1, label: 'a' }] })).toBe(true);
     expect(hasManifestTask('spatiotemporal', { label: 'a' })).toBe(false);
     expect(() => manifestTask('classification', { dataset: 'x', classes: 0 })).toThrow(ConfigError);

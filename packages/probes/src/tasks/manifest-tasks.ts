@@ -45,10 +45,12 @@ export const MANIFEST_TASKS = Object.freeze({
 /** A key of {@link MANIFEST_TASKS}. */
 export type ManifestTaskName = keyof typeof MANIFEST_TASKS;
 
-/** True when `entry` has data for `task` (a label, a non-empty label list, segments or boxes). */
+/**
+ * True when `entry` has the field `task` reads. An empty list counts: an entry with `labels: []` or
+ * `segments: []` is a clip with no positive label (a negative example), not a clip without data.
+ */
 export function hasManifestTask(task: ManifestTaskName, entry: ManifestAnnotations): boolean {
-  const v = entry[MANIFEST_TASKS[task]];
-  return Array.isArray(v) ? v.length > 0 : v !== undefined;
+  return entry[MANIFEST_TASKS[task]] !== undefined;
 }
 
 /**
