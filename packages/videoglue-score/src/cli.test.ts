@@ -63,6 +63,15 @@ describe('vfm-vgs', () => {
     );
   });
 
+  it('runs through the committed bin launcher (dist when built, else the sources), from any directory', () => {
+    const bin = fileURLToPath(new URL('../bin/vfm-vgs.mjs', import.meta.url));
+    const r = spawnSync(process.execPath, [bin, appendix, '--json'], { encoding: 'utf8', cwd: tmpdir() });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).models['UMT-B'].vgs).toBeCloseTo(45.35, 2);
+    expect(spawnSync(process.execPath, [bin, '--bogus'], { encoding: 'utf8' }).status).toBe(2);
+  });
+
   it('runs as an executable (tsx on src/cli.ts)', () => {
     const tsx = createRequire(import.meta.url).resolve('tsx/cli');
     const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
