@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { hasPython, runReference } from '../test/python-reference';
-import { MetricInputError } from './errors';
 import { averagePrecision, envelopeAp, iouThresholds } from './average-precision';
+import { MetricInputError } from './errors';
 
 describe('envelopeAp', () => {
   it('scores a hand-worked ranking', () => {

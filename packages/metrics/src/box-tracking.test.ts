@@ -1,7 +1,7 @@
 import { ShapeError } from '@vfmkit/core';
 import { describe, expect, it } from 'vitest';
-import { MetricInputError } from './errors';
 import { boxTrackingMetrics } from './box-tracking';
+import { MetricInputError } from './errors';
 
 describe('boxTrackingMetrics', () => {
   // 2 sequences x 3 frames

@@ -1,6 +1,6 @@
 import { assertShape } from '@vfmkit/core';
-import { type BoolLike, type Numeric, toBinary } from './internal/check';
 import { boxIou, checkBox } from './box-iou';
+import { type BoolLike, type Numeric, toBinary } from './internal/check';
 
 /** Box tracking scores: mean IoU and success rate, per sequence and overall. */
 export interface BoxTrackingMetrics {

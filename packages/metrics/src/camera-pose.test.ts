@@ -1,8 +1,8 @@
 import { ConfigError, ShapeError } from '@vfmkit/core';
 import { describe, expect, it } from 'vitest';
 import { hasPython, runReference } from '../test/python-reference';
-import { umeyama } from './internal/linalg';
 import { cameraPoseMetrics, directionAngleDegrees, rotationAngleDegrees } from './camera-pose';
+import { umeyama } from './internal/linalg';
 
 /** Row-major [3, 4] camera-to-world pose: rotation about z by `deg`, then translation t. */
 function poseZ(deg: number, t: [number, number, number]): number[] {

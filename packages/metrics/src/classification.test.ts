@@ -1,7 +1,7 @@
 import { ShapeError } from '@vfmkit/core';
 import { describe, expect, it } from 'vitest';
-import { MetricInputError } from './errors';
 import { classificationAccuracy, multiLabelMap, topKAccuracy } from './classification';
+import { MetricInputError } from './errors';
 
 describe('topKAccuracy', () => {
   // 3 rows, 4 classes

@@ -1,6 +1,6 @@
 import { assertShape, ConfigError } from '@vfmkit/core';
-import { type BoolLike, checkFinite, checkLabels, type Numeric, nanMean, toBinary } from './internal/check';
 import { averagePrecision } from './average-precision';
+import { type BoolLike, checkFinite, checkLabels, type Numeric, nanMean, toBinary } from './internal/check';
 
 /**
  * Top-k accuracy: the fraction of rows whose true class is among the k highest scores.

@@ -1,8 +1,8 @@
 import { ConfigError, ShapeError } from '@vfmkit/core';
 import { describe, expect, it } from 'vitest';
 import { hasPython, runReference } from '../test/python-reference';
-import { MetricInputError } from './errors';
 import { depthMetrics } from './depth';
+import { MetricInputError } from './errors';
 
 describe('depthMetrics', () => {
   it('scores a hand-worked 1 x 2 x 2 example (metric)', () => {

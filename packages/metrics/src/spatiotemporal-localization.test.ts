@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MetricInputError } from './errors';
 import { boxIou } from './box-iou';
+import { MetricInputError } from './errors';
 import { type FrameBox, frameAp, frameMap } from './spatiotemporal-localization';
 
 describe('boxIou', () => {

@@ -1,8 +1,8 @@
 import { ConfigError } from '@vfmkit/core';
-import { MetricInputError } from './errors';
-import { argsortDescending, maxLabel, nanMean } from './internal/check';
 import { envelopeAp } from './average-precision';
 import { type Box, boxIou, checkBox } from './box-iou';
+import { MetricInputError } from './errors';
+import { argsortDescending, maxLabel, nanMean } from './internal/check';
 
 /** One labelled box on one keyframe (AVA style: a person box with one action label). */
 export interface FrameBox {

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { hasPython, runReference } from '../test/python-reference';
 import { MetricInputError } from './errors';
 import {
-  segmentsFromFrameScores,
   type LabeledSegment,
+  segmentsFromFrameScores,
   temporalIou,
   temporalLocalizationMap,
   temporalNms,

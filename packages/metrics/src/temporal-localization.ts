@@ -1,7 +1,7 @@
 import { assertShape, ConfigError } from '@vfmkit/core';
+import { envelopeAp, iouThresholds } from './average-precision';
 import { MetricInputError } from './errors';
 import { argsortDescending, checkFinite, maxLabel, type Numeric, nanMean } from './internal/check';
-import { envelopeAp, iouThresholds } from './average-precision';
 
 /** A temporal segment `[start, end)` in seconds (or frames) of one video, with its class. */
 export interface LabeledSegment {
