@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildModel, tinyBatch, tinyConfig } from '../test/fixtures/tiny-model';
+import { buildModel, buildStatsModel, tinyBatch, tinyConfig } from '../test/fixtures/tiny-model';
 import { useWasm } from '../test/reference';
 import { AdamW } from './adamw';
 import type { tf } from './backend';
@@ -60,6 +60,39 @@ describe('DataParallel', () => {
     opt.dispose();
     disposeParams(single.params);
     disposeParams(init.params);
+  });
+
+  it('batch statistics reach afterStep as whole-batch means: uneven shards, one update in every worker', async () => {
+    // Batch 3 over 2 workers: shards of 2 and 1 rows. The whole-batch mean of the ids is not the
+    // mean of the two shard means, so a reduce that ignored shard sizes would fail this.
+    const batch = tinyBatch(tinyConfig, 3, 25);
+    const ids = Array.from(batch.ids.data);
+    const mean = ids.reduce((a, b) => a + b, 0) / ids.length;
+    const shardMeans = [ids.slice(0, 12), ids.slice(12)].map((s) => s.reduce((a, b) => a + b, 0) / s.length);
+    expect(Math.abs((shardMeans[0] + shardMeans[1]) / 2 - mean)).toBeGreaterThan(0.5);
+    const stats = await DataParallel.create({
+      module: fixture,
+      exportName: 'buildStatsModel',
+      config: tinyConfig,
+      workers: 2,
+      optimizer,
+    });
+    try {
+      await stats.step(batch, { lr: 1e-3 });
+      await stats.step(batch, { lr: 1e-3 });
+      // center: 0 -> mean / 2 -> mean / 4 + mean / 2
+      const center = (await stats.getParams()).get('running.center')?.data as Float32Array;
+      expect(center[0]).toBeCloseTo(0.75 * mean, 5);
+      // A single thread with micro-batches of 2 and 1 rows records the same whole-batch mean.
+      const single = buildStatsModel(tinyConfig);
+      const opt = new AdamW(single.params, optimizer);
+      trainStep(single, batch, opt, { lr: 1e-3, microBatches: 2 });
+      expect((single.params.get('running.center') as tf.Variable).dataSync()[0]).toBeCloseTo(0.5 * mean, 5);
+      opt.dispose();
+      disposeParams(single.params);
+    } finally {
+      await stats.close();
+    }
   });
 
   it('setParams reaches every worker and rejects unknown names', async () => {

@@ -169,7 +169,7 @@ export class DataParallel {
       workers.push(w);
       inboxes.push([]);
     }
-    const dp = new DataParallel(workers, inboxes, { names: [], shapes: [] });
+    const dp = new DataParallel(workers, inboxes, { names: [], shapes: [], statNames: [], statShapes: [] });
     workers.forEach((w, i) => {
       w.on('message', (msg: FromWorker) => dp.deliver(i, msg));
       w.on('error', (e) => dp.deliver(i, { type: 'error', message: e.message, stack: e.stack }));
@@ -187,8 +187,10 @@ export class DataParallel {
           });
       }
       (dp as { layout: ParamLayout }).layout = layout;
-      const total = layout.shapes.reduce((n, s) => n + s.reduce((a, b) => a * b, 1), 0);
-      const grads = new SharedArrayBuffer(4 * total * o.workers);
+      const count = (shapes: number[][]) => shapes.reduce((n, s) => n + s.reduce((a, b) => a * b, 1), 0);
+      const total = count(layout.shapes);
+      // Each worker's row: the gradients of every parameter, then the statistics its loss recorded.
+      const grads = new SharedArrayBuffer(4 * (total + count(layout.statShapes)) * o.workers);
       const params = new SharedArrayBuffer(4 * total);
       const ctrl = new SharedArrayBuffer(4 * 4);
       for (const w of workers) w.postMessage({ type: 'attach', grads, params, ctrl } satisfies ToWorker);

@@ -54,9 +54,11 @@ export { attentionPool, initAttentionPool, type PoolerOptions } from './pooler';
 export { dropout, dropPath } from './regularization';
 export { type CosineScheduleConfig, CosineScheduleSchema, cosineSchedule } from './schedule';
 export {
+  type AfterStepContext,
   applyUpdate,
   type Batch,
   batchToTensors,
+  type StepContext,
   type TrainableModel,
   trainStep,
   type UpdateOptions,

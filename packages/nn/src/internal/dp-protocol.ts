@@ -19,6 +19,9 @@ export interface WorkerInit {
 export interface ParamLayout {
   readonly names: string[];
   readonly shapes: number[][];
+  /** Batch statistics the model records (`TrainableModel.stats`), averaged like gradients. */
+  readonly statNames: string[];
+  readonly statShapes: number[][];
 }
 
 /** Control words in the shared Int32Array. */

@@ -3,7 +3,7 @@ import { AdamW } from '../adamw';
 import { initBackend, tf } from '../backend';
 import { computeGradients, type Grads } from '../gradients';
 import { cosineSchedule } from '../schedule';
-import { applyUpdate, batchToTensors, type TrainableModel } from '../train-step';
+import { applyUpdate, batchToTensors, runAfterStep, type TrainableModel } from '../train-step';
 import { CTRL_ARRIVED, CTRL_PUBLISHED, type FromWorker, type ToWorker, type WorkerInit } from './dp-protocol';
 
 /**
@@ -22,7 +22,12 @@ let optimizer: AdamW;
 let names: string[] = [];
 const offsets: number[] = [];
 const sizes: number[] = [];
+/** Parameter values; each gradient row holds them, then the declared statistics. */
 let total = 0;
+let statNames: string[] = [];
+const statOffsets: number[] = [];
+const statShapes: number[][] = [];
+let rowSize = 0;
 let gradRows: Float32Array;
 let paramsView: Float32Array;
 let ctrl: Int32Array;
@@ -44,7 +49,15 @@ async function start(): Promise<void> {
     sizes.push(n);
     total += n;
   }
-  send({ type: 'ready', layout: { names, shapes } });
+  rowSize = total;
+  statNames = Object.keys(model.stats ?? {});
+  for (const name of statNames) {
+    const shape = [...(model.stats?.[name] as number[])];
+    statShapes.push(shape);
+    statOffsets.push(rowSize);
+    rowSize += shape.reduce((a, b) => a * b, 1);
+  }
+  send({ type: 'ready', layout: { names, shapes, statNames, statShapes } });
 }
 
 async function writeParams(): Promise<void> {
@@ -60,14 +73,25 @@ function readParams(): void {
 }
 
 async function step(msg: Extract<ToWorker, { type: 'step' }>): Promise<void> {
-  const row = gradRows.subarray(init.index * total, (init.index + 1) * total);
+  const row = gradRows.subarray(init.index * rowSize, (init.index + 1) * rowSize);
+  row.fill(0);
   let loss = 0;
   if (msg.shard) {
     const tensors = batchToTensors(msg.shard);
+    const recorded = new Set<string>();
+    // Statistics are written unweighted here; the reduce below weights rows by shard size.
+    const record = (name: string, value: tf.Tensor) => {
+      const k = statNames.indexOf(name);
+      if (k < 0) throw new Error(`loss() recorded "${name}", which the model does not declare in stats`);
+      const size = statShapes[k].reduce((a, b) => a * b, 1);
+      if (value.size !== size) throw new Error(`stat "${name}" has ${value.size} values, declared ${size}`);
+      row.set(value.dataSync() as Float32Array, statOffsets[k]);
+      recorded.add(name);
+    };
     try {
       const out = computeGradients(
         model.params,
-        () => model.loss(tensors, { step: msg.step, worker: init.index }),
+        () => model.loss(tensors, { step: msg.step, worker: init.index, record }),
         { zerosForUnused: true },
       );
       loss = out.loss.arraySync() as number;
@@ -75,14 +99,11 @@ async function step(msg: Extract<ToWorker, { type: 'step' }>): Promise<void> {
       for (let i = 0; i < names.length; i++) {
         const g = out.grads.get(names[i]);
         if (g) row.set((await g.data()) as Float32Array, offsets[i]);
-        else row.fill(0, offsets[i], offsets[i] + sizes[i]);
         g?.dispose();
       }
     } finally {
       for (const t of Object.values(tensors)) t.dispose();
     }
-  } else {
-    row.fill(0);
   }
   // Barrier: wait until every worker has written its row for this generation.
   Atomics.add(ctrl, CTRL_ARRIVED, 1);
@@ -91,13 +112,13 @@ async function step(msg: Extract<ToWorker, { type: 'step' }>): Promise<void> {
   for (let seen = Atomics.load(ctrl, CTRL_ARRIVED); seen < target; seen = Atomics.load(ctrl, CTRL_ARRIVED))
     Atomics.wait(ctrl, CTRL_ARRIVED, seen);
   // Weighted reduce in a fixed order, identical in every worker.
-  const avg = new Float32Array(total);
+  const avg = new Float32Array(rowSize);
   for (let w = 0; w < init.workers; w++) {
     const weight = msg.weights[w];
     if (weight === 0) continue;
-    const src = gradRows.subarray(w * total, (w + 1) * total);
-    if (weight === 1) for (let j = 0; j < total; j++) avg[j] += src[j];
-    else for (let j = 0; j < total; j++) avg[j] += weight * src[j];
+    const src = gradRows.subarray(w * rowSize, (w + 1) * rowSize);
+    if (weight === 1) for (let j = 0; j < rowSize; j++) avg[j] += src[j];
+    else for (let j = 0; j < rowSize; j++) avg[j] += weight * src[j];
   }
   const grads: Grads = new Map();
   for (let i = 0; i < names.length; i++) {
@@ -108,6 +129,12 @@ async function step(msg: Extract<ToWorker, { type: 'step' }>): Promise<void> {
     lr: msg.lr ?? (lrAt ? lrAt(msg.step) : undefined),
     clipNorm: init.clipNorm,
   });
+  const stats = new Map<string, tf.Tensor>();
+  for (const [k, name] of statNames.entries()) {
+    const size = statShapes[k].reduce((a, b) => a * b, 1);
+    stats.set(name, tf.tensor(avg.slice(statOffsets[k], statOffsets[k] + size), statShapes[k]));
+  }
+  runAfterStep(model, msg.step + 1, stats);
   send({ type: 'done', loss, gradNorm });
 }
 
