@@ -109,7 +109,7 @@ export class ProbeHead {
       const layers = c.kind === 'mlap' ? tf.unstack(features, 1) : [features];
       let query: tf.Tensor | undefined;
       layers.forEach((tokens, s) => {
-        const p = layers.length === 1 && c.kind === 'attentive' ? 'pool' : `pools.${s}`;
+        const p = layers.length === 1 ? 'pool' : `pools.${s}`; // as created: one stage is `pool`
         const latent = tf.broadcastTo(this.params.get(`${p}.latent`) as tf.Tensor, [
           B,
           c.queries,
