@@ -212,7 +212,6 @@ export class OpenAiChatClient implements ChatClient {
         const ra = header === null ? Number.NaN : Number(header);
         if (Number.isFinite(ra) && ra >= 0) retryAfterMs = Math.min(ra * 1000, 60_000);
       }
-      // biome-ignore lint/style/noNonNullAssertion: assigned on every path that reaches here
       const err = error!;
       if (attempt >= this.opts.maxRetries) throw err;
       const delay = retryAfterMs ?? Math.min(this.opts.backoffMs * 2 ** attempt, 8000);
