@@ -1,1 +1,37 @@
-export {};
+export {
+  AUGMENT_POLICY_NAMES,
+  type AugmentPolicy,
+  type AugmentPolicyInput,
+  type AugmentPolicyName,
+  augmentPolicy,
+  augmentPolicySchema,
+  parseAugmentPolicy,
+} from './augment/policy';
+export { type PreviewOptions, policyPreview } from './augment/preview';
+export {
+  makeViews,
+  sampleViewTiming,
+  stackViews,
+  takeFrames,
+  type ViewOptions,
+  type ViewTiming,
+} from './augment/views';
+export {
+  collapseReport,
+  type HeadConfig,
+  headConfigSchema,
+  type MomentumSchedule,
+  momentumAt,
+  momentumScheduleSchema,
+  parseSslMethod,
+  SSL_METHOD_NAMES,
+  SSL_METHODS,
+  type SslLossName,
+  type SslMethodConfig,
+  type SslMethodConfigInput,
+  type SslMethodName,
+  sslMethod,
+  sslMethodSchema,
+  TARGET_KINDS,
+  type TargetKind,
+} from './methods';
