@@ -1,6 +1,13 @@
 export { main, parseArgs } from './cli';
-export { EvaluatorError } from './errors';
-export { type EncoderEntry, type EvalReport, evaluate, type ResultEntry } from './evaluate';
+export { EvaluatorError, UnreadableVideosError } from './errors';
+export {
+  type EncoderEntry,
+  type EvalReport,
+  evaluate,
+  type PictureEntry,
+  type ResultEntry,
+  type SkippedVideo,
+} from './evaluate';
 export {
   ADAPTATIONS,
   type Adaptation,
