@@ -1,1 +1,7 @@
-export {};
+export { updateMomentumTarget } from './ema';
+export { l2Normalize, stopGradient } from './internal/ops';
+export { byolLoss } from './losses/byol';
+export { mocoContrast, mocoV3Loss, ntXentLoss } from './losses/contrastive';
+export { type DinoTemperatures, dinoLoss, dinoTeacherMean, updateDinoCenter } from './losses/dino';
+export { embeddingStd } from './losses/embedding-std';
+export { VICREG_EPS, type VicregTerms, type VicregWeights, vicregLoss } from './losses/vicreg';
