@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeVariant, initVitWeights, saveVitCheckpoint } from '@vfmkit/vit-encoder';
@@ -157,6 +157,46 @@ describe('vfm-eval end to end', () => {
     expect(lin?.note).toContain('query-conditioned');
     const mlap = report.results.find((r) => r.method === 'mlap' && r.encoder === 'tiny');
     expect(mlap?.metrics?.[0].name).toBe('meanIou');
+  });
+});
+
+describe('run folders', () => {
+  it('an interrupted run (encoder.safetensors, no encoder.onnx yet) runs frozen and adapter methods', async () => {
+    // what vfm-train leaves after a stop before the end: the encoder in vit-encoder's format, no export
+    const run = join(dir, 'interrupted-run');
+    mkdirSync(run);
+    const config = decodeVariant('nano/8', { frames: 8, imageSize: [32, 32] });
+    await saveVitCheckpoint(join(run, 'encoder.safetensors'), config, initVitWeights(config, 9));
+    writeFileSync(join(run, 'config.json'), '{"recipe":"mae"}\n');
+    const out = join(dir, 'report-interrupted');
+    const code = await main([
+      '--encoder',
+      `x=${run}`,
+      '--tasks',
+      'pose',
+      '--adaptations',
+      'frozen,adapter',
+      '--train-clips',
+      '8',
+      '--test-clips',
+      '4',
+      '--steps',
+      '5',
+      '--out',
+      out,
+      '--threads',
+      '1',
+    ]);
+    expect(code).toBe(0);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as EvalReport;
+    expect(report.encoders[0]).toMatchObject({ kind: 'run', weights: join(run, 'encoder.safetensors') });
+    // exported into the report's cache with the last (up to) 4 blocks exposed; the run is left as it is
+    expect(report.encoders[0].onnx.startsWith(join(out, 'encoders'))).toBe(true);
+    expect(existsSync(join(run, 'encoder.onnx'))).toBe(false);
+    expect(report.results.map((r) => [r.method, r.metrics?.[0].name])).toEqual([
+      ['frozen', 'auc30'],
+      ['adapter', 'auc30'],
+    ]);
   });
 });
 
