@@ -1,8 +1,16 @@
 import { CheckpointError, Rng, ShapeError } from '@vfmkit/core';
-import { computeGradients, disposeGrads, initBackend, tf } from '@vfmkit/nn';
+import { AdamW, computeGradients, disposeGrads, initBackend, tf, trainStep } from '@vfmkit/nn';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ClipSizeError, codebookSize, fsqCodesToIndices, lfqCodesToIndices } from '../src/index';
-import { loadTokenizer, loadTokenizerWeights, serializeTokenizer, TokenizerModel } from '../src/tfjs/index';
+import {
+  buildTokenizerModel,
+  evaluateTokenizer,
+  loadTokenizer,
+  loadTokenizerWeights,
+  serializeTokenizer,
+  TokenizerModel,
+  tokenizerBatch,
+} from '../src/tfjs/index';
 
 beforeAll(async () => {
   await initBackend({ backend: 'wasm', log: null });
@@ -99,5 +107,27 @@ describe('TokenizerModel (tfjs)', () => {
     ]);
     await expect(loadTokenizer(new Uint8Array([1, 2, 3]))).rejects.toThrow();
     for (const m of [a, b, other, c]) m.dispose();
+  });
+
+  it('plugs into @vfmkit/nn trainStep through tokenizerBatch; evaluateTokenizer matches a direct computation', async () => {
+    const model = await buildTokenizerModel({ config: small, seed: 7 });
+    const rng = new Rng(8);
+    const clipList = Array.from({ length: 3 }, () => ({
+      data: Float32Array.from({ length: 4 * 8 * 8 * 3 }, () => rng.uniform()),
+      shape: [4, 8, 8, 3] as const,
+    }));
+    const batch = tokenizerBatch(clipList);
+    expect(batch.clips.shape).toEqual([3, 4, 8, 8, 3]);
+    const { loss } = trainStep(model, batch, new AdamW(model.params, { lr: 1e-3 }));
+    expect(Number.isFinite(loss)).toBe(true);
+    const ev = evaluateTokenizer(model, clipList, 2);
+    const x = tf.tensor(batch.clips.data, [...batch.clips.shape]);
+    const r = model.reconstruct(x);
+    const full = tf.tidy(() => tf.mean(tf.square(tf.sub(tf.clipByValue(r.full, 0, 1), x))).dataSync()[0]);
+    expect(ev.mseFull).toBeCloseTo(full, 6);
+    expect(ev.psnrFull).toBeCloseTo(-10 * Math.log10(full), 4);
+    expect(ev.codebook.tokens).toBe(3 * 8);
+    tf.dispose([x, ...Object.values(r)]);
+    model.dispose();
   });
 });

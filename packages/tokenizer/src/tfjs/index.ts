@@ -5,6 +5,13 @@ export {
   serializeTokenizer,
   TOKENIZER_CONFIG_KEY,
 } from './checkpoint';
+export {
+  buildTokenizerModel,
+  evaluateTokenizer,
+  type TokenizerEvaluation,
+  type TokenizerModelSpec,
+  tokenizerBatch,
+} from './evaluate';
 export { gaussianNoise, perturbedTopk, topkMask } from './perturbed-topk';
 export {
   commitmentLoss,
