@@ -185,6 +185,12 @@ describe('VideoEncoder.load from any source', () => {
     mkdirSync(stale);
     await writeSafetensors(join(stale, 'checkpoint.safetensors'), hfTensors(1));
     await expect(bad(stale)).rejects.toThrow(/training state/);
+    // a run's training state given instead of the run: the error names the run folder to give
+    const state = join(paths.run, 'checkpoint.safetensors');
+    await writeSafetensors(state, hfTensors(2), { step: '10' });
+    await expect(bad(state)).rejects.toThrow(
+      `is a vfm-train training state; pass the run folder ${paths.run} instead`,
+    );
     const bare = join(dir, 'bare', 'weights.safetensors');
     mkdirSync(join(dir, 'bare'));
     await writeSafetensors(bare, hfTensors(1));
