@@ -15,7 +15,9 @@ export {
   takeFrames,
   type ViewOptions,
   type ViewTiming,
+  viewBatch,
 } from './augment/views';
+export { SslStatsError } from './errors';
 export {
   collapseReport,
   type HeadConfig,

@@ -124,3 +124,20 @@ export function stackViews(views: readonly (readonly Clip[])[]): {
   }
   return { data, shape: [views.length * count, ...first.shape] };
 }
+
+/**
+ * One joint-embedding training batch: `count` views of every clip under `policy`, stacked as
+ * `views` `[B * V, frames, size, size, C]` view-major within a clip (see {@link stackViews}). The shape
+ * is nn's `Batch` entry (`{ data, shape }`); one `rng` draws every view, so a seed fixes the batch.
+ */
+export function viewBatch(
+  clips: readonly Clip[],
+  policy: AugmentPolicy,
+  options: ViewOptions,
+  rng: SeedOrRng,
+): { views: { data: Float32Array; shape: number[] } } {
+  if (clips.length === 0) throw new ConfigError('viewBatch: no clips', { key: 'clips' });
+  const r = toRng(rng);
+  const stacked = stackViews(clips.map((c) => makeViews(c, policy, options, r)));
+  return { views: { data: stacked.data, shape: [...stacked.shape] } };
+}
