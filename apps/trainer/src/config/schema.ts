@@ -39,6 +39,11 @@ export const modelSchema = z
     variant: z.string().default('nano/8'),
     /** Tubelet frames. */
     tubeletFrames: positiveInt.default(2),
+    /** Explicit sizes replacing the variant's (e.g. for scaling studies between named sizes). */
+    width: positiveInt.optional(),
+    depth: positiveInt.optional(),
+    heads: positiveInt.optional(),
+    mlpDim: positiveInt.optional(),
     dropPath: z.number().min(0).lt(1).default(0),
   })
   .strict();

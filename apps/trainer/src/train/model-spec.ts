@@ -10,7 +10,15 @@ export function encoderConfigOf(config: TrainConfig): VitConfig {
     imageSize: [config.size, config.size],
     tubelet: [config.model.tubeletFrames, patch, patch],
     dropPath: config.model.dropPath,
+    ...sizesOf(config.model),
   });
+}
+
+function sizesOf(model: TrainConfig['model']) {
+  const { width, depth, heads, mlpDim } = model;
+  return Object.fromEntries(
+    Object.entries({ width, depth, heads, mlpDim }).filter(([, v]) => v !== undefined),
+  );
 }
 
 export function maeSpecOf(config: TrainConfig): MaeModelSpec {
