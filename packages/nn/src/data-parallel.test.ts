@@ -78,7 +78,8 @@ describe('DataParallel', () => {
       optimizer,
     });
     try {
-      await stats.step(batch, { lr: 1e-3 });
+      const first = await stats.step(batch, { lr: 1e-3 });
+      expect(first.stats['ids.mean'][0]).toBeCloseTo(mean, 5);
       await stats.step(batch, { lr: 1e-3 });
       // center: 0 -> mean / 2 -> mean / 4 + mean / 2
       const center = (await stats.getParams()).get('running.center')?.data as Float32Array;
@@ -86,7 +87,8 @@ describe('DataParallel', () => {
       // A single thread with micro-batches of 2 and 1 rows records the same whole-batch mean.
       const single = buildStatsModel(tinyConfig);
       const opt = new AdamW(single.params, optimizer);
-      trainStep(single, batch, opt, { lr: 1e-3, microBatches: 2 });
+      const step = trainStep(single, batch, opt, { lr: 1e-3, microBatches: 2 });
+      expect(step.stats['ids.mean'][0]).toBeCloseTo(mean, 5);
       expect((single.params.get('running.center') as tf.Variable).dataSync()[0]).toBeCloseTo(0.5 * mean, 5);
       opt.dispose();
       disposeParams(single.params);

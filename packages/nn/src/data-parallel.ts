@@ -9,7 +9,7 @@ import type { BackendName } from './backend';
 import { WorkerError } from './errors';
 import type { FromWorker, ParamLayout, ToWorker, WorkerInit } from './internal/dp-protocol';
 import { CosineScheduleSchema } from './schedule';
-import type { Batch } from './train-step';
+import type { Batch, StepResult } from './train-step';
 
 const OptionsSchema = z.object({
   workers: z.number().int().min(1).max(64),
@@ -235,9 +235,10 @@ export class DataParallel {
   /**
    * One synchronous data-parallel step on `batch` (sharded along dim 0). `options.lr` sets this
    * step's learning rate (default: the schedule's value at this step, else the optimizer's `lr`).
-   * @returns the batch loss (shard losses weighted by shard size) and the gradient norm before clipping.
+   * @returns the batch loss (shard losses weighted by shard size), the gradient norm before clipping and
+   *   the recorded statistics' batch means.
    */
-  async step(batch: Batch, options: { lr?: number } = {}): Promise<{ loss: number; gradNorm: number }> {
+  async step(batch: Batch, options: { lr?: number } = {}): Promise<StepResult> {
     if (this.closed) throw new WorkerError('DataParallel is closed', { worker: -1 });
     const n = this.workers.length;
     const { shards, sizes } = shardBatch(batch, n);
@@ -261,6 +262,7 @@ export class DataParallel {
     return {
       loss: results.reduce((acc, r, i) => acc + weights[i] * r.loss, 0),
       gradNorm: results[0].gradNorm,
+      stats: results[0].stats,
     };
   }
 

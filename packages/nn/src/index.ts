@@ -59,6 +59,7 @@ export {
   type Batch,
   batchToTensors,
   type StepContext,
+  type StepResult,
   type TrainableModel,
   trainStep,
   type UpdateOptions,

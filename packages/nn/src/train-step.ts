@@ -93,13 +93,30 @@ export class StatsRecorder {
   }
 }
 
-/** Runs the model's `afterStep` with `stats`, then disposes them. */
-export function runAfterStep(model: TrainableModel, step: number, stats: Map<string, tf.Tensor>): void {
+/** The result of one training step. */
+export interface StepResult {
+  /** The batch loss (micro-batches and shards weighted by size). */
+  readonly loss: number;
+  /** The global gradient norm before clipping. */
+  readonly gradNorm: number;
+  /** The batch means of the statistics `loss()` recorded (e.g. for logs and collapse checks). */
+  readonly stats: Readonly<Record<string, number[]>>;
+}
+
+/** Runs the model's `afterStep` with `stats`, then disposes them; returns their values. */
+export function runAfterStep(
+  model: TrainableModel,
+  step: number,
+  stats: Map<string, tf.Tensor>,
+): Record<string, number[]> {
+  const values: Record<string, number[]> = {};
   try {
+    for (const [name, t] of stats) values[name] = Array.from(t.dataSync());
     model.afterStep?.({ step, stats });
   } finally {
     for (const t of stats.values()) t.dispose();
   }
+  return values;
 }
 
 /** Per-step options shared by single-process and data-parallel training. */
@@ -138,14 +155,14 @@ export function applyUpdate(optimizer: AdamW, grads: Grads, options: UpdateOptio
  * along dim 0, their gradients are averaged weighted by slice size, then one update is applied: the
  * same update as one step on the whole batch, to fp32 rounding, at a fraction of the peak memory.
  * No tensor outlives the call.
- * @returns the batch loss and the gradient norm before clipping.
+ * @returns the batch loss, the gradient norm before clipping and the recorded statistics' batch means.
  */
 export function trainStep(
   model: TrainableModel,
   batch: Batch,
   optimizer: AdamW,
   options: UpdateOptions & { step?: number; microBatches?: number } = {},
-): { loss: number; gradNorm: number } {
+): StepResult {
   const step = options.step ?? optimizer.t;
   const { shards, sizes } = shardBatch(batch, options.microBatches ?? 1);
   const total = sizes.reduce((a, b) => a + b, 0);
@@ -168,6 +185,5 @@ export function trainStep(
     }
   }
   const gradNorm = applyUpdate(optimizer, acc ? acc.mean() : (grads as Grads), options);
-  runAfterStep(model, step + 1, stats.tensors());
-  return { loss, gradNorm };
+  return { loss, gradNorm, stats: runAfterStep(model, step + 1, stats.tensors()) };
 }

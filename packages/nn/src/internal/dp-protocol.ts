@@ -45,7 +45,7 @@ export interface OptimizerStateMessage {
 export type FromWorker =
   | { type: 'ready'; layout: ParamLayout }
   | { type: 'attached' }
-  | { type: 'done'; loss: number; gradNorm: number }
+  | { type: 'done'; loss: number; gradNorm: number; stats: Record<string, number[]> }
   | { type: 'params'; tensors: Record<string, Float32Array> }
   | { type: 'set' }
   | { type: 'optimizer'; state: OptimizerStateMessage }

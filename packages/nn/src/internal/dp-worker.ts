@@ -134,8 +134,8 @@ async function step(msg: Extract<ToWorker, { type: 'step' }>): Promise<void> {
     const size = statShapes[k].reduce((a, b) => a * b, 1);
     stats.set(name, tf.tensor(avg.slice(statOffsets[k], statOffsets[k] + size), statShapes[k]));
   }
-  runAfterStep(model, msg.step + 1, stats);
-  send({ type: 'done', loss, gradNorm });
+  const values = runAfterStep(model, msg.step + 1, stats);
+  send({ type: 'done', loss, gradNorm, stats: values });
 }
 
 async function handle(msg: ToWorker): Promise<void> {
