@@ -58,6 +58,7 @@ export {
   tagSchema,
 } from './item';
 export { type LexicalHit, LexicalIndex } from './lexical-index';
+export { LlamaCppChatClient, type LlamaCppChatClientOptions, toGrammarSchema } from './llama-cpp-client';
 export {
   type ChatClient,
   type ChatMessage,
