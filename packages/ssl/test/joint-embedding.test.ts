@@ -1,5 +1,5 @@
 import { type Clip, ConfigError, Rng, ShapeError } from '@vfmkit/core';
-import { AdamW, computeGradients, disposeGrads, initBackend, tf } from '@vfmkit/nn';
+import { AdamW, computeGradients, DataParallel, disposeGrads, initBackend, tf, trainStep } from '@vfmkit/nn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   augmentPolicy,
@@ -239,5 +239,79 @@ describe('spec and batch', () => {
     expect(() => model.loss(tensors, { step: 0, worker: 0 })).toThrow(ShapeError);
     expect(() => model.loss({ clips: tensors.views }, { step: 0, worker: 0 })).toThrow(/no "views"/);
     model.dispose();
+  });
+});
+
+describe("with @vfmkit/nn's trainStep", () => {
+  it('DINO: one batch or two micro-batches of whole clips give the same loss, teacher mean and center', () => {
+    const method = { ...SSL_METHODS.dino, projector: { hidden: 32, out: 16, layers: 2 } };
+    const spec: JointEmbeddingSpec = { encoder, method, views: 2, seed: 6, steps: 10 };
+    const a = createJointEmbedding(spec);
+    const b = createJointEmbedding(spec);
+    const oa = new AdamW(a.params, { lr: 1e-3, weightDecay: 0 });
+    const ob = new AdamW(b.params, { lr: 1e-3, weightDecay: 0 });
+    const ra = trainStep(a, batch, oa);
+    const rb = trainStep(b, batch, ob, { microBatches: 2 });
+    expect(rb.loss).toBeCloseTo(ra.loss, 5);
+    const mean = ra.stats[SSL_STATS.teacherMean];
+    expect(mean).toHaveLength(16);
+    const ca = a.params.get('dino.center')!.dataSync();
+    const cb = b.params.get('dino.center')!.dataSync();
+    for (let k = 0; k < 16; k++) {
+      expect(rb.stats[SSL_STATS.teacherMean][k]).toBeCloseTo(mean[k], 5);
+      expect(ca[k]).toBeCloseTo(0.1 * mean[k], 6);
+      expect(cb[k]).toBeCloseTo(ca[k], 6);
+    }
+    // Layer-norm heads make a clip's output independent of its batch-mates: the next step agrees too.
+    expect(trainStep(b, batch, ob, { microBatches: 2 }).loss).toBeCloseTo(trainStep(a, batch, oa).loss, 3);
+    a.dispose();
+    b.dispose();
+  });
+});
+
+describe('data-parallel', () => {
+  it('BYOL on 2 workers takes the steps of one process: same losses, same weights and momentum targets', async () => {
+    const method = { ...SSL_METHODS.byol, ...small, ...predictor, momentum: { base: 0.9, final: 1 } };
+    const spec: JointEmbeddingSpec = { encoder, method, views: 2, seed: 8, steps: 4 };
+    // eps 1e-3 keeps fp32 noise in near-zero gradients from turning into O(lr) Adam steps (see nn's test).
+    const optimizer = { lr: 1e-3, weightDecay: 0, eps: 1e-3 };
+    const dp = await DataParallel.create({
+      module: new URL('../src/tfjs/joint-embedding.ts', import.meta.url),
+      config: spec,
+      workers: 2,
+      optimizer,
+      backend: 'wasm',
+    });
+    try {
+      const single = createJointEmbedding(spec);
+      const opt = new AdamW(single.params, optimizer);
+      for (let s = 0; s < 2; s++) {
+        const ref = trainStep(single, batch, opt);
+        const got = await dp.step(batch);
+        expect(got.loss).toBeCloseTo(ref.loss, 5);
+        expect(got.stats[SSL_STATS.embeddingStd][0]).toBeGreaterThan(0);
+      }
+      const params = await dp.getParams();
+      let worst = 0;
+      for (const name of [
+        'blocks.0.mlp.fc1.weight',
+        'target.blocks.0.mlp.fc1.weight',
+        'target.projector.layers.1.weight',
+      ]) {
+        const a = single.params.get(name)!.dataSync();
+        const b = params.get(name)!.data as Float32Array;
+        for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+      }
+      expect(worst).toBeLessThan(1e-5);
+      // ... and the targets did move (by about 0.085 of the online weights' ~1e-3 steps, far above 1e-5).
+      const init = createJointEmbedding(spec);
+      const t0 = init.params.get('target.blocks.0.mlp.fc1.weight')!.dataSync();
+      const t2 = params.get('target.blocks.0.mlp.fc1.weight')!.data as Float32Array;
+      expect(Math.max(...t0.map((x, i) => Math.abs(x - t2[i])))).toBeGreaterThan(5e-5);
+      init.dispose();
+      single.dispose();
+    } finally {
+      await dp.close();
+    }
   });
 });
