@@ -1,5 +1,5 @@
 import { type Clip, ConfigError, Rng, ShapeError } from '@vfmkit/core';
-import { resizeClip } from '@vfmkit/video';
+import { cropClip, resizeClip } from '@vfmkit/video';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { AUGMENT_POLICY_NAMES, augmentPolicy, parseAugmentPolicy } from './policy';
@@ -55,11 +55,16 @@ describe('augmentation policies', () => {
     ).toThrow(ConfigError);
   });
 
-  it("'none' is the centred frames, resized: nothing random", () => {
-    const clip = timeCoded(10, 8, 8);
+  it("'none' is the centred frames, shorter side resized, centre-cropped: nothing random", () => {
+    const clip = timeCoded(10, 8, 12);
     const views = makeViews(clip, augmentPolicy('none', 4), { frames: 4, size: 4, count: 2 }, 5);
-    // room = 10 - 4 = 6 -> start 3, frames 3..6
-    const expected = resizeClip(takeFrames(clip, 3, 1, 4), 4, 4);
+    // room = 10 - 4 = 6 -> start 3, frames 3..6; 8 x 12 -> 4 x 6 -> columns 1..4
+    const expected = cropClip(resizeClip(takeFrames(clip, 3, 1, 4), 4, 6), {
+      top: 0,
+      left: 1,
+      height: 4,
+      width: 4,
+    });
     expect(Array.from(views[0].data)).toEqual(Array.from(expected.data));
     expect(Array.from(views[1].data)).toEqual(Array.from(expected.data));
     for (let f = 0; f < 4; f++) expect(views[0].data[f * 4 * 4 * 3]).toBeCloseTo((3 + f) / 100, 6);

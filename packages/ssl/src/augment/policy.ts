@@ -40,7 +40,11 @@ function spatialOf(name: AugmentPolicyName, size: number): TransformConfigInput[
   const out = { height: size, width: size };
   switch (name) {
     case 'none':
-      return [{ type: 'resize', ...out }];
+      // The evaluation transform: shorter side to `size`, centre crop (no aspect distortion).
+      return [
+        { type: 'resize', shortSide: size },
+        { type: 'centerCrop', ...out },
+      ];
     case 'weak':
       // Crop and flip only: the "crop + flip" baseline that SSL ablations start from.
       return [
