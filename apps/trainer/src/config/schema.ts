@@ -76,6 +76,21 @@ export const maskingSchema = z
   })
   .strict();
 
+/** The views of a joint-embedding recipe (SimCLR, MoCo v3, BYOL, DINO, VICReg); see @vfmkit/ssl. */
+export const viewsSchema = z
+  .object({
+    /** An augmentation policy of @vfmkit/ssl: `none`, `weak`, `standard` or `strong`. */
+    policy: z.string().default('standard'),
+    /** Views per clip (>= 2). */
+    count: z.number().int().min(2).default(2),
+    /**
+     * Frames per view, sampled from the `frames`-frame source clip with the policy's temporal jitter
+     * and speed (the encoder's clip length). Default: half the source clip.
+     */
+    frames: positiveInt.optional(),
+  })
+  .strict();
+
 export const optimSchema = z
   .object({
     lr: z.number().positive().default(1.5e-3),
@@ -118,6 +133,12 @@ export const trainConfigSchema = z
     augment: z.array(z.record(z.string(), z.unknown())).default([{ type: 'horizontalFlip', p: 0.5 }]),
     model: modelSchema.default({ variant: 'nano/8', tubeletFrames: 2, dropPath: 0 }),
     decoder: decoderSchema.default({ width: 64, depth: 2, heads: 2 }),
+    views: viewsSchema.default({ policy: 'standard', count: 2 }),
+    /**
+     * Overrides of the joint-embedding method's config (@vfmkit/ssl `SSL_METHODS[recipe]`), e.g.
+     * `{ projector: { hidden: 256, out: 128 } }` or `{ temperature: 0.2 }`; validated by @vfmkit/ssl.
+     */
+    ssl: z.record(z.string(), z.unknown()).default({}),
     masking: maskingSchema.default({
       encoder: { kind: 'tube', ratio: 0.9 },
       decoder: { kind: 'all', ratio: 0.5 },

@@ -32,6 +32,14 @@ export interface Recipe<Spec = unknown, Model extends TrainableModel = Trainable
    * which is derived from `(config.seed, step)` so a resumed run draws the same batches.
    */
   batch(clips: readonly Clip[], config: TrainConfig, rng: Rng): Batch;
+  /**
+   * Reads a step's recorded statistics (batch means, by name) and returns a warning to log, e.g. a
+   * representation collapse, or null.
+   */
+  watch?(
+    stats: Readonly<Record<string, number[]>>,
+    config: TrainConfig,
+  ): { event: string; message: string } | null;
   /** PNG pictures by file name, e.g. `{ 'reconstruction.png': bytes }`. */
   pictures?(model: Model, config: TrainConfig, source: ClipSource): Promise<Record<string, Uint8Array>>;
   /** The encoder's config and current weights. */

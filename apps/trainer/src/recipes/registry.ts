@@ -1,9 +1,12 @@
 import { ConfigError } from '@vfmkit/core';
+import { jointEmbeddingRecipes } from './joint-embedding';
 import { maeRecipes } from './mae';
 import type { Recipe } from './recipe';
 
 /** Every `vfm-train <recipe>`, by name. A new method registers here and nowhere else. */
-export const RECIPES: ReadonlyMap<string, Recipe> = new Map(maeRecipes.map((r) => [r.name, r]));
+export const RECIPES: ReadonlyMap<string, Recipe> = new Map(
+  [...maeRecipes, ...jointEmbeddingRecipes].map((r) => [r.name, r as Recipe]),
+);
 
 /** The registered recipe called `name`. @throws ConfigError naming the known recipes. */
 export function recipeOf(name: string): Recipe {

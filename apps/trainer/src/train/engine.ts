@@ -1,5 +1,13 @@
 import type { Tensor } from '@vfmkit/core';
-import { AdamW, assignParams, type Batch, paramsToTensors, type TrainableModel, trainStep } from '@vfmkit/nn';
+import {
+  AdamW,
+  assignParams,
+  type Batch,
+  paramsToTensors,
+  type StepResult,
+  type TrainableModel,
+  trainStep,
+} from '@vfmkit/nn';
 import type { TrainConfig } from '../config/schema';
 
 /** Optimizer state as plain arrays (AdamW moments by name, and its step count). */
@@ -14,8 +22,8 @@ export interface OptimizerState {
  */
 export interface TrainEngine {
   readonly kind: 'single' | 'data-parallel';
-  /** One optimizer step on `batch` at learning rate `lr`; returns the batch loss and gradient norm. */
-  step(batch: Batch, lr: number): Promise<{ loss: number; gradNorm: number }>;
+  /** One optimizer step on `batch` at learning rate `lr`: the batch loss, gradient norm and statistics. */
+  step(batch: Batch, lr: number): Promise<StepResult>;
   params(): Promise<Map<string, Tensor>>;
   setParams(tensors: ReadonlyMap<string, Tensor>): Promise<void>;
   optimizerState(): Promise<OptimizerState>;

@@ -2,11 +2,14 @@ import { decodeVariant, type MaeDecoderConfigInput, type VitConfig } from '@vfmk
 import type { TrainConfig } from '../config/schema';
 import type { MaeModelSpec } from '../recipes/mae-model';
 
-/** The encoder of a run: the named variant at the run's clip size and tubelet. */
-export function encoderConfigOf(config: TrainConfig): VitConfig {
+/**
+ * The encoder of a run: the named variant (with any explicit sizes) at the run's clip size and
+ * tubelet; `frames` replaces the clip length (joint-embedding views are shorter than their source).
+ */
+export function encoderConfigOf(config: TrainConfig, frames = config.frames): VitConfig {
   const patch = Number(/\/(\d+)$/.exec(config.model.variant)?.[1] ?? 16);
   return decodeVariant(config.model.variant, {
-    frames: config.frames,
+    frames,
     imageSize: [config.size, config.size],
     tubelet: [config.model.tubeletFrames, patch, patch],
     dropPath: config.model.dropPath,

@@ -47,6 +47,8 @@ const IDENTITY_KEYS = [
   'decoder',
   'data',
   'masking',
+  'views',
+  'ssl',
   'batchSize',
 ] as const;
 

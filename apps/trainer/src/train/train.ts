@@ -145,6 +145,8 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
     const losses: { step: number; loss: number }[] = [];
     let stoppedBy: TrainResult['stoppedBy'] = 'done';
     let ran = 0;
+    /** Warnings already reported (each kind once per invocation). */
+    const warned = new Set<string>();
     while (step < config.steps) {
       await yieldToEventLoop();
       if (stop.reason) {
@@ -162,7 +164,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
       const batch = recipe.batch(clips, config, rng);
       const lr = schedule(step);
       const t0 = performance.now();
-      const { loss, gradNorm } = await engine.step(batch, lr);
+      const { loss, gradNorm, stats } = await engine.step(batch, lr);
       if (!Number.isFinite(loss)) {
         log.write({ event: 'diverged', step, loss: String(loss) });
         const kept = existsSync(files.checkpoint) ? files.checkpoint : null;
@@ -175,8 +177,28 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
       ran++;
       losses.push({ step, loss });
       options.onStep?.(step, loss);
-      if (step % config.logEvery === 0)
-        log.write({ event: 'step', step, loss, lr, gradNorm, ms: Math.round(performance.now() - t0) });
+      if (step % config.logEvery === 0) {
+        const scalars = Object.fromEntries(
+          Object.entries(stats)
+            .filter(([, v]) => v.length === 1)
+            .map(([k, v]) => [k, v[0]]),
+        );
+        log.write({
+          event: 'step',
+          step,
+          loss,
+          lr,
+          gradNorm,
+          ms: Math.round(performance.now() - t0),
+          ...scalars,
+        });
+      }
+      const warning = recipe.watch?.(stats, config);
+      if (warning && !warned.has(warning.event)) {
+        warned.add(warning.event);
+        log.write({ event: warning.event, step, message: warning.message });
+        process.stderr.write(`\n${recipe.name}: step ${step}: ${warning.message}\n`);
+      }
       progress.update(step, { loss, lr });
       if (step % config.checkpointEvery === 0 && step < config.steps) await checkpoint();
     }
