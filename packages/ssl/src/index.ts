@@ -13,6 +13,7 @@ export {
   sampleViewTiming,
   stackViews,
   takeFrames,
+  type ViewBatchOptions,
   type ViewOptions,
   type ViewTiming,
   viewBatch,

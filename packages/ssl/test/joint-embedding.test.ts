@@ -212,7 +212,15 @@ describe('spec and batch', () => {
     const ctx = { step: 0, worker: 0 };
     const la = a.loss(tensors, ctx);
     const lb = b.loss(tensors, ctx);
-    const six = tf.reshape(tensors.views, [4, 2, 4, 16, 16, 3]);
+    const grouped = viewBatch(
+      clips(4),
+      augmentPolicy('weak', 16),
+      { frames: 4, size: 16, count: 2, byClip: true },
+      new Rng(1),
+    );
+    expect(grouped.views.shape).toEqual([4, 2, 4, 16, 16, 3]);
+    expect(grouped.views.data).toEqual(batch.views.data);
+    const six = tf.tensor(grouped.views.data, grouped.views.shape);
     const l6 = a.loss({ views: six }, ctx);
     expect(lb.dataSync()[0]).toBe(la.dataSync()[0]);
     expect(l6.dataSync()[0]).toBeCloseTo(la.dataSync()[0], 5);
@@ -266,6 +274,27 @@ describe("with @vfmkit/nn's trainStep", () => {
     expect(trainStep(b, batch, ob, { microBatches: 2 }).loss).toBeCloseTo(trainStep(a, batch, oa).loss, 3);
     a.dispose();
     b.dispose();
+  });
+});
+
+describe('sharding keeps clips whole', () => {
+  it('[B, V, ...] batches split by clip; [B * V, ...] rows that would split a clip are a ShapeError', () => {
+    const model = createJointEmbedding({
+      encoder,
+      method: sslMethod('byol', { ...small, ...predictor }),
+      views: 2,
+      seed: 1,
+    });
+    const opt = new AdamW(model.params, { lr: 1e-3 });
+    const three = clips(3);
+    const policy = augmentPolicy('weak', 16);
+    const flat = viewBatch(three, policy, { frames: 4, size: 16, count: 2 }, 4);
+    const grouped = viewBatch(three, policy, { frames: 4, size: 16, count: 2, byClip: true }, 4);
+    // 6 rows in 2 micro-batches: 3 + 3 rows, clip 1's views torn apart.
+    expect(() => trainStep(model, flat, opt, { microBatches: 2 })).toThrow(ShapeError);
+    // 3 clips in 2 micro-batches: 2 + 1 clips.
+    expect(Number.isFinite(trainStep(model, grouped, opt, { microBatches: 2 }).loss)).toBe(true);
+    model.dispose();
   });
 });
 

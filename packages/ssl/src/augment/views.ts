@@ -125,19 +125,31 @@ export function stackViews(views: readonly (readonly Clip[])[]): {
   return { data, shape: [views.length * count, ...first.shape] };
 }
 
+/** {@link viewBatch}'s options: the views to cut, and the layout of the result. */
+export interface ViewBatchOptions extends ViewOptions {
+  /**
+   * `true`: `[B, V, T, H, W, C]`, so that splitting along dim 0 (micro-batches, data-parallel shards)
+   * always keeps a clip's views together. Default `false`: `[B * V, T, H, W, C]`.
+   */
+  readonly byClip?: boolean;
+}
+
 /**
  * One joint-embedding training batch: `count` views of every clip under `policy`, stacked as
- * `views` `[B * V, frames, size, size, C]` view-major within a clip (see {@link stackViews}). The shape
- * is nn's `Batch` entry (`{ data, shape }`); one `rng` draws every view, so a seed fixes the batch.
+ * `views` `[B * V, frames, size, size, C]` view-major within a clip (see {@link stackViews}), or
+ * `[B, V, frames, size, size, C]` with `byClip`. The shape is nn's `Batch` entry (`{ data, shape }`);
+ * one `rng` draws every view, so a seed fixes the batch.
  */
 export function viewBatch(
   clips: readonly Clip[],
   policy: AugmentPolicy,
-  options: ViewOptions,
+  options: ViewBatchOptions,
   rng: SeedOrRng,
 ): { views: { data: Float32Array; shape: number[] } } {
   if (clips.length === 0) throw new ConfigError('viewBatch: no clips', { key: 'clips' });
   const r = toRng(rng);
   const stacked = stackViews(clips.map((c) => makeViews(c, policy, options, r)));
-  return { views: { data: stacked.data, shape: [...stacked.shape] } };
+  const [rows, ...rest] = stacked.shape;
+  const shape = options.byClip ? [clips.length, rows / clips.length, ...rest] : [...stacked.shape];
+  return { views: { data: stacked.data, shape } };
 }
