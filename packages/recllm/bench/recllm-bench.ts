@@ -24,7 +24,7 @@ import {
 } from '../src/index';
 
 const CORPUS = Number(process.env.RECLLM_BENCH_ITEMS ?? 10_000);
-const QUERIES = Number(process.env.RECLLM_BENCH_QUERIES ?? 200);
+const QUERIES = Number(process.env.RECLLM_BENCH_QUERIES ?? 100);
 const SIM_ITEMS = Number(process.env.RECLLM_BENCH_SIM_ITEMS ?? 2_000);
 const SESSIONS = Number(process.env.RECLLM_BENCH_SESSIONS ?? 500);
 
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
       const times: number[] = [];
       let hit = 0;
       let overlap = 0;
-      for (const q of queries) await run(q.text); // warm-up pass (caches, JIT)
+      for (const q of queries.slice(0, 10)) await run(q.text); // warm-up (caches, JIT)
       for (const q of queries) {
         const t = performance.now();
         const ids = await run(q.text);

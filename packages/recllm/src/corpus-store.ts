@@ -292,25 +292,41 @@ export class CorpusStore {
       );
     const filters = fp.data;
     if (this.items.size === 0 || request.query.trim() === '') return [];
-    const lists: { name: 'dense' | 'video' | 'lexical'; hits: { id: string; score: number }[] }[] = [];
-    if (mode !== 'lexical') {
-      const [q] = checkEmbeddings(this.embedder, await this.embedder.embedText([request.query]), 1);
-      if (q.some((x) => x !== 0)) {
-        lists.push({ name: 'dense', hits: await this.vectorSearch('vector', q, pool, filters, false) });
-        if (this.videoCount > 0)
-          lists.push({
-            name: 'video',
-            hits: await this.vectorSearch('video_vector', q, pool, filters, true),
-          });
+    type List = { name: 'dense' | 'video' | 'lexical'; hits: { id: string; score: number }[] };
+    // Dense searches run in LanceDB's native threads while BM25 runs on this thread.
+    const dense: Promise<List[]> =
+      mode === 'lexical'
+        ? Promise.resolve([])
+        : (async () => {
+            const [q] = checkEmbeddings(this.embedder, await this.embedder.embedText([request.query]), 1);
+            if (!q.some((x) => x !== 0)) return [];
+            const out = [
+              this.vectorSearch('vector', q, pool, filters, false).then(
+                (hits): List => ({ name: 'dense', hits }),
+              ),
+            ];
+            if (this.videoCount > 0)
+              out.push(
+                this.vectorSearch('video_vector', q, pool, filters, true).then(
+                  (hits): List => ({ name: 'video', hits }),
+                ),
+              );
+            return Promise.all(out);
+          })();
+    const lexical: List[] = [];
+    if (mode !== 'dense') {
+      try {
+        const hits = this.lexical.search(request.query, pool, (id) => {
+          const item = this.items.get(id);
+          return item !== undefined && matchesFilters(item, filters);
+        });
+        lexical.push({ name: 'lexical', hits });
+      } catch (e) {
+        dense.catch(() => undefined);
+        throw e;
       }
     }
-    if (mode !== 'dense') {
-      const hits = this.lexical.search(request.query, pool, (id) => {
-        const item = this.items.get(id);
-        return item !== undefined && matchesFilters(item, filters);
-      });
-      lists.push({ name: 'lexical', hits });
-    }
+    const lists = [...(await dense), ...lexical];
     if (lists.length === 1) return this.toHits(lists[0].hits, k, (rank) => ({ [lists[0].name]: rank }));
     const fused = reciprocalRankFusion(
       lists.map((l) => l.hits.map((h) => h.id)),
