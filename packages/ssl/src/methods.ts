@@ -91,8 +91,9 @@ export type SslLossName = SslMethodConfig['loss'];
 export const SSL_METHODS = {
   /**
    * SimCLR (Chen et al. 2020, "A Simple Framework for Contrastive Learning of Visual Representations"):
-   * 2-layer projection head, 2048 hidden, 128-d output (Sec. 2.1, B.4); NT-Xent with tau = 0.1
-   * (Table 5, and the official code's default); no target network (both views are online).
+   * 2-layer projection head with the encoder's width as hidden size (2048 for ResNet-50) and a 128-d
+   * output; NT-Xent with tau = 0.1 (the temperature study, and the official code's default); no target
+   * network (both views are online).
    */
   simclr: {
     projector: { hidden: 2048, out: 128, layers: 2 },
@@ -103,7 +104,8 @@ export const SSL_METHODS = {
   /**
    * MoCo v3 (Chen, Xie and He 2021, "An Empirical Study of Training Self-Supervised Vision
    * Transformers"): 3-layer projector and 2-layer predictor, 4096 hidden, 256-d output; tau = 0.2 for
-   * ViT; momentum encoder with m = 0.99 for ViT, raised to 1 on a cosine schedule (Sec. 4, Appendix).
+   * ViT; momentum encoder with m = 0.99 for ViT, raised to 1 on a cosine schedule (implementation
+   * details of the paper and the official code).
    */
   mocov3: {
     projector: { hidden: 4096, out: 256, layers: 3 },
@@ -127,7 +129,7 @@ export const SSL_METHODS = {
   },
   /**
    * DINO (Caron et al. 2021, "Emerging Properties in Self-Supervised Vision Transformers"): 3-layer
-   * head, 2048 hidden, K = 65536 outputs (Sec. 3.1; the paper's 256-d L2-normalised bottleneck with a
+   * head, 2048 hidden, K = 65536 outputs (the paper's 256-d L2-normalised bottleneck with a
    * weight-normalised last layer is a plain linear layer here); student tau_s = 0.1, teacher
    * tau_t = 0.04 (the paper warms it to 0.07 over 30 epochs); center momentum m = 0.9; teacher EMA
    * from 0.996 to 1 on a cosine schedule.
@@ -143,7 +145,7 @@ export const SSL_METHODS = {
   },
   /**
    * VICReg (Bardes, Ponce and LeCun 2022): 3-layer expander of width 8192; weights lambda = 25
-   * (invariance), mu = 25 (variance), nu = 1 (covariance) (Sec. 4.1); both branches online, no
+   * (invariance), mu = 25 (variance), nu = 1 (covariance); both branches online, no
    * stop-gradient, no momentum.
    */
   vicreg: {

@@ -52,9 +52,9 @@ function spatialOf(name: AugmentPolicyName, size: number): TransformConfigInput[
         { type: 'horizontalFlip', p: 0.5 },
       ];
     case 'standard':
-      // BYOL's view pipeline without blur/solarize (Grill et al. 2020, Table 6): crop scale [0.08, 1]
-      // is the image default; video SSL (Feichtenhofer et al. 2021, "A Large-Scale Study on
-      // Unsupervised Spatiotemporal Representation Learning") uses larger crops, so [0.2, 1] here.
+      // BYOL's colour augmentations (Grill et al. 2020, Table 6: jitter 0.4/0.4/0.2/0.1 with p 0.8,
+      // grayscale p 0.2) without blur and solarisation, on MoCo v2's crop scale [0.2, 1] (its code's
+      // RandomResizedCrop), milder than the image default [0.08, 1] that 'strong' uses.
       return [
         { type: 'randomResizedCrop', ...out, scale: [0.2, 1] },
         { type: 'horizontalFlip', p: 0.5 },
