@@ -12,8 +12,8 @@ const root = mkdtempSync(join(tmpdir(), 'vfm-study-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const bin = fileURLToPath(new URL('../bin/vfm-study.mjs', import.meta.url));
 
-function study(out: string) {
-  const child = spawn(process.execPath, [bin, '4ds-scaling', '--budget', 'quick', '--out', out], {
+function study(out: string, name = '4ds-scaling') {
+  const child = spawn(process.execPath, [bin, name, '--budget', 'quick', '--out', out], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -86,6 +86,31 @@ describe('vfm-study', () => {
     const report = readFileSync(join(out, 'report.md'), 'utf8');
     expect(report).toContain('| xs | synth4d/depth (frozen) | pretrained |');
     expect(readFileSync(join(out, 'scaling-params.png')).subarray(1, 4).toString()).toBe('PNG');
+  });
+});
+
+describe('vfm-study augmentations-vs-algorithms', () => {
+  it('runs its quick grid end to end and reports the spread across methods beside the spread across policies', async () => {
+    const out = join(root, 'ava');
+    const run = study(out, 'augmentations-vs-algorithms');
+    expect(await run.exited, run.output()).toBe(0);
+    const results = readFileSync(join(out, 'results.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(results.map((r) => r.id)).toEqual([
+      'method-simclr_policy-weak_seed-0',
+      'method-simclr_policy-strong_seed-0',
+      'method-vicreg_policy-weak_seed-0',
+      'method-vicreg_policy-strong_seed-0',
+    ]);
+    for (const r of results) {
+      expect(r.metrics).toHaveLength(1);
+      expect(r.metrics[0]).toMatchObject({ task: 'synth4d/actions', metric: 'top1' });
+    }
+    const report = readFileSync(join(out, 'report.md'), 'utf8');
+    expect(report).toMatch(/\| synth4d\/actions \(frozen\) \| top1 \| [0-9.]+ \| [0-9.]+ \|/);
+    expect(readFileSync(join(out, 'bars-method-policy.png')).subarray(1, 4).toString()).toBe('PNG');
   });
 });
 
