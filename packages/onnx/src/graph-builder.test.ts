@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { GraphBuilder } from './graph-builder';
 import * as R from '../test/reference';
 import { evaluate, f32, numbers, Rng, randn } from '../test/test-utils';
+import { GraphBuilder } from './graph-builder';
 
 const close = (actual: ArrayLike<number>, want: R.Ref, tol = 1e-5) => {
   expect(actual.length).toBe(want.data.length);

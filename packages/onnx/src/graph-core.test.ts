@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { f32 } from '../test/test-utils';
 import { attr } from './attributes';
 import { OnnxGraphError } from './errors';
 import { GraphBuilder } from './graph-builder';
 import { GraphCore } from './graph-core';
-import { f32 } from '../test/test-utils';
 import { readModelInfo } from './model-info';
 import { openSession } from './session';
 

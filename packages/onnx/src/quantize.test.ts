@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { OnnxGraphError } from './errors';
-import { GraphBuilder, type GraphBuilderOptions } from './graph-builder';
 import * as R from '../test/reference';
 import { evaluate, f32, Rng, randn } from '../test/test-utils';
+import { OnnxGraphError } from './errors';
+import { GraphBuilder, type GraphBuilderOptions } from './graph-builder';
 import { dequantizeInt8, quantizeInt8PerChannel } from './quantize';
 
 describe('quantizeInt8PerChannel', () => {

@@ -1,10 +1,10 @@
 import { ShapeError } from '@vfmkit/core';
 import { describe, expect, it } from 'vitest';
+import * as R from '../test/reference';
+import { f32, Rng, randn } from '../test/test-utils';
 import { CudaUnavailableError, OnnxRunError, OnnxSessionError } from './errors';
 import { GraphBuilder } from './graph-builder';
 import { cudaProviderFiles } from './internal/cuda-probe';
-import * as R from '../test/reference';
-import { f32, Rng, randn } from '../test/test-utils';
 import { openSession, resetCudaProbe } from './session';
 
 const probe = cudaProviderFiles();
