@@ -18,6 +18,7 @@ export {
 } from './classification';
 export { type DepthAlignment, type DepthMetricOptions, type DepthMetrics, depthMetrics } from './depth';
 export { MetricInputError } from './errors';
+export { type PixelArray, psnr, type SsimOptions, ssim } from './image-quality';
 export {
   scaleToTapVid,
   TAPVID_THRESHOLDS,

@@ -14,7 +14,7 @@ export const hasPython: boolean = (() => {
 
 /** One call of the numpy reference. */
 export interface RefCall {
-  fn: 'tapvid' | 'depth' | 'temporal_map' | 'average_precision' | 'umeyama_ate';
+  fn: 'tapvid' | 'depth' | 'temporal_map' | 'average_precision' | 'umeyama_ate' | 'ssim';
   args: Record<string, unknown>;
 }
 

@@ -149,12 +149,43 @@ def umeyama_ate(src, dst, with_scale):
     return float(np.sqrt((res ** 2).sum(1).mean()))
 
 
+def ssim(a, b, shape, max_value=1.0, window=11, sigma=1.5):
+    # Wang et al. 2004 with a 2-D Gaussian window written out directly (not separably), valid positions.
+    a = np.asarray(a, dtype=np.float64).reshape(shape)
+    b = np.asarray(b, dtype=np.float64).reshape(shape)
+    t, h, w, c = a.shape
+    win = min(window, h, w)
+    if win % 2 == 0:
+        win -= 1
+    ax = np.arange(win) - (win - 1) / 2
+    g1 = np.exp(-(ax ** 2) / (2 * sigma ** 2))
+    g2 = np.outer(g1, g1)
+    g2 /= g2.sum()
+    c1, c2 = (0.01 * max_value) ** 2, (0.03 * max_value) ** 2
+    vals = []
+    for f in range(t):
+        for ch in range(c):
+            x, y = a[f, :, :, ch], b[f, :, :, ch]
+            m = []
+            for i in range(h - win + 1):
+                for j in range(w - win + 1):
+                    px, py = x[i:i + win, j:j + win], y[i:i + win, j:j + win]
+                    mx, my = (g2 * px).sum(), (g2 * py).sum()
+                    vx = (g2 * (px - mx) ** 2).sum()
+                    vy = (g2 * (py - my) ** 2).sum()
+                    cxy = (g2 * (px - mx) * (py - my)).sum()
+                    m.append(((2 * mx * my + c1) * (2 * cxy + c2)) / ((mx ** 2 + my ** 2 + c1) * (vx + vy + c2)))
+            vals.append(np.mean(m))
+    return float(np.mean(vals))
+
+
 FNS = {
     'tapvid': tapvid,
     'depth': depth,
     'temporal_map': temporal_map,
     'average_precision': average_precision,
     'umeyama_ate': umeyama_ate,
+    'ssim': ssim,
 }
 
 
