@@ -81,6 +81,27 @@ describe('DialogueManager with the rule policy', () => {
     ]);
   });
 
+  it('drops idle sessions beyond maxLiveSessions and reloads them intact from the session store', async () => {
+    const m = new DialogueManager({ store, maxLiveSessions: 2 });
+    const ids: string[] = [];
+    for (const u of ['p', 'q', 'r']) {
+      const s = await m.startSession(u);
+      ids.push(s.sessionId);
+      await m.handleMessage(s.sessionId, 'a green box that spins');
+    }
+    await new Promise((r) => setTimeout(r, 0)); // eviction runs after each queued turn settles
+    expect(m.liveSessionCount).toBe(2);
+    const first = m.getSession(ids[0]);
+    expect(m.liveSessionCount).toBe(3);
+    expect(first?.turns).toHaveLength(2);
+    expect(first?.shown).toHaveLength(5);
+    const r = await m.handleMessage(ids[0], 'none of those, a cyan one');
+    expect(r.recommendations.map((x) => x.id).filter((id) => first?.shown.slice(0, 5).includes(id))).toEqual(
+      [],
+    );
+    expect(m.getSession(ids[0])?.turns).toHaveLength(4);
+  });
+
   it('reaches the target with the scripted simulator: success rate over 60 sessions on 2,000 items', async () => {
     const m = new DialogueManager({ store, mode: 'hybrid', k: 5, pool: 30 });
     const results = await simulate(m, { items, sessions: 60, seed: 11, patience: 4 });

@@ -37,6 +37,11 @@ export interface DialogueManagerOptions {
   maxSteps?: number;
   /** Longest accepted user message in characters (default 2,000; longer ones are cut). */
   maxMessageChars?: number;
+  /**
+   * Sessions kept in memory (default 1,000); idle ones beyond it are dropped least-recently-used first
+   * and reloaded from the session store on their next message.
+   */
+  maxLiveSessions?: number;
   logger?: Logger;
 }
 
@@ -73,6 +78,7 @@ export class DialogueManager {
   private readonly maxSteps: number;
   private readonly maxChars: number;
   private readonly mode: RetrievalMode;
+  private readonly maxLive: number;
   private readonly live = new Map<string, DialogueState>();
   private readonly queues = new Map<string, Promise<unknown>>();
   private vocab?: { size: number; corpus: CorpusVocabulary; facts: FactVocabulary };
@@ -88,6 +94,7 @@ export class DialogueManager {
     this.maxSteps = options.maxSteps ?? 4;
     this.maxChars = options.maxMessageChars ?? 2000;
     this.mode = options.mode ?? 'hybrid';
+    this.maxLive = options.maxLiveSessions ?? 1000;
     if (!Number.isInteger(this.k) || this.k < 1 || this.k > 10)
       throw new ConfigError(`k must be an integer in [1, 10], got ${this.k}`, { key: 'k', value: this.k });
     if (!Number.isInteger(this.pool) || this.pool < this.k || this.pool > 1000)
@@ -117,10 +124,18 @@ export class DialogueManager {
     return state;
   }
 
+  /** Sessions held in memory now (at most `maxLiveSessions` once idle). */
+  get liveSessionCount(): number {
+    return this.live.size;
+  }
+
   /** A session's state (loaded from the session store after a restart); `undefined` if unknown. */
   getSession(sessionId: string): DialogueState | undefined {
     let s = this.live.get(sessionId);
-    if (!s) {
+    if (s) {
+      this.live.delete(sessionId); // most recently used last
+      this.live.set(sessionId, s);
+    } else {
       s = this.sessions.loadSession(sessionId);
       if (s) {
         s.profile = this.sessions.getProfile(s.userId) ?? s.profile;
@@ -313,6 +328,15 @@ export class DialogueManager {
     return this.vocab;
   }
 
+  /** Drops the least recently used idle sessions beyond `maxLiveSessions` (they stay in the store). */
+  private evict(): void {
+    if (this.live.size <= this.maxLive) return;
+    for (const id of this.live.keys()) {
+      if (this.live.size <= this.maxLive) break;
+      if (!this.queues.has(id)) this.live.delete(id);
+    }
+  }
+
   private require(sessionId: string): DialogueState {
     const s = this.getSession(sessionId);
     if (!s) throw new SessionError(`unknown session '${sessionId}'`, { sessionId });
@@ -327,6 +351,7 @@ export class DialogueManager {
     this.queues.set(sessionId, tail);
     tail.then(() => {
       if (this.queues.get(sessionId) === tail) this.queues.delete(sessionId);
+      this.evict();
     });
     return run;
   }
