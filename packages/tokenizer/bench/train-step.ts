@@ -40,7 +40,7 @@ try {
   }));
   const clipsFile = join(dir, 'clips.f32');
   const all = new Float32Array(B * T * H * W * 3);
-  clips.forEach((c, i) => all.set(c.data, i * c.data.length));
+  for (const [i, c] of clips.entries()) all.set(c.data, i * c.data.length);
   writeFileSync(clipsFile, all);
   const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: '2', OMP_NUM_THREADS: '2' };
   delete env.OPENBLAS_CORETYPE;
