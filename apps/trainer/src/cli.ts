@@ -49,7 +49,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     for (const [what, path] of Object.entries({
       checkpoint: result.checkpoint,
       encoder: result.encoder,
-      onnx: result.onnx,
+      ...result.exported,
       ...result.pictures,
     })) {
       if (path) console.log(`  ${what}: ${path}`);

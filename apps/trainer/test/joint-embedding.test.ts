@@ -39,7 +39,7 @@ describe('joint-embedding recipes', () => {
       const result = await train(await nano(method, method), { progress: false });
       expect(result.steps).toBe(4);
       for (const { loss } of result.losses) expect(Number.isFinite(loss)).toBe(true);
-      const { config } = await loadVitCheckpoint(result.encoder);
+      const { config } = await loadVitCheckpoint(runFiles(result.out).encoder);
       expect(config.frames).toBe(2); // views of half the source clip
       const steps = JsonlLog.read(runFiles(result.out).log).filter((r) => r.event === 'step');
       for (const s of steps) expect(s['ssl.embeddingStd']).toBeGreaterThan(0);

@@ -61,7 +61,7 @@ describe('training loop', () => {
   it('writes the encoder in vit-encoder format at every checkpoint: loadable, and equal to the trained weights', async () => {
     const config = tiny('encoder', { steps: 4, checkpointEvery: 2 });
     const result = await train(config, { progress: false });
-    const { config: vit, weights } = await loadVitCheckpoint(result.encoder);
+    const { config: vit, weights } = await loadVitCheckpoint(runFiles(result.out).encoder);
     expect(vit).toEqual(encoderConfigOf(config));
     const state = await loadTrainState(result.checkpoint, config);
     expect(weights.size).toBeGreaterThan(0);

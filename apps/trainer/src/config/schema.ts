@@ -139,6 +139,8 @@ export const trainConfigSchema = z
      * `{ projector: { hidden: 256, out: 128 } }` or `{ temperature: 0.2 }`; validated by @vfmkit/ssl.
      */
     ssl: z.record(z.string(), z.unknown()).default({}),
+    /** The `tokenizer` recipe's model (@vfmkit/tokenizer config without the clip size; validated there). */
+    tokenizer: z.record(z.string(), z.unknown()).default({}),
     masking: maskingSchema.default({
       encoder: { kind: 'tube', ratio: 0.9 },
       decoder: { kind: 'all', ratio: 0.5 },

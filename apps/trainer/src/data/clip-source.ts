@@ -105,3 +105,16 @@ export async function manifestSource(config: TrainConfig): Promise<ClipSource> {
 export async function openClipSource(config: TrainConfig): Promise<ClipSource> {
   return config.data.source === 'synth4d' ? synth4dSource(config) : manifestSource(config);
 }
+
+/**
+ * Clips the run never trains on, for held-out metrics: synth4d's `val` split, or the manifest's `val`
+ * split (null when the manifest has none).
+ */
+export async function heldOutSource(config: TrainConfig): Promise<ClipSource | null> {
+  const data = config.data;
+  if (data.source === 'synth4d')
+    return synth4dSource({ ...config, data: { ...data, split: 'val', size: 16, renderWorkers: 0 } });
+  const manifest = await readManifest(data.path);
+  if (!manifest.entries.some((e) => e.split === 'val')) return null;
+  return manifestSource({ ...config, data: { ...data, split: 'val' } });
+}

@@ -11,9 +11,11 @@ import type { ClipSource } from '../data/clip-source';
  * - `spec` + `modelModule` + `createModel`: the model, built from JSON-serialisable data in this
  *   thread and in every data-parallel worker (the module exports `buildModel(spec)`);
  * - `batch`: how raw clips become one step's {@link Batch} (views, masks, targets);
+ * - `watch` and `evaluate`: what gets logged besides the loss (step statistics, held-out metrics);
  * - `pictures`: PNG files written at the end of a finished run;
- * - `encoder`: the ViT encoder the run produces, written as `encoder.safetensors` at every checkpoint
- *   and exported to `encoder.onnx` at the end.
+ * - `encoder` and `artifacts`: what gets exported. A recipe that trains a ViT encoder returns it from
+ *   `encoder` (written as `encoder.safetensors` at every checkpoint, exported to `encoder.onnx` at the
+ *   end); other models write their own files through `artifacts`.
  */
 export interface Recipe<Spec = unknown, Model extends TrainableModel = TrainableModel> {
   /** The `vfm-train <name>` verb. */
@@ -42,8 +44,19 @@ export interface Recipe<Spec = unknown, Model extends TrainableModel = Trainable
   ): { event: string; message: string } | null;
   /** PNG pictures by file name, e.g. `{ 'reconstruction.png': bytes }`. */
   pictures?(model: Model, config: TrainConfig, source: ClipSource): Promise<Record<string, Uint8Array>>;
-  /** The encoder's config and current weights. */
-  encoder(model: Model, config: TrainConfig): Promise<{ config: VitConfig; weights: NamedWeights }>;
+  /** The ViT encoder's config and current weights, for recipes that train one. */
+  encoder?(model: Model, config: TrainConfig): Promise<{ config: VitConfig; weights: NamedWeights }>;
+  /**
+   * Files by name, written atomically into the run folder: at every checkpoint (`'checkpoint'`), and
+   * at the end of a finished run with `exportOnnx` (`'export'`).
+   */
+  artifacts?(
+    model: Model,
+    config: TrainConfig,
+    when: 'checkpoint' | 'export',
+  ): Promise<Record<string, Uint8Array>>;
+  /** Metrics on held-out clips, logged as an `eval` event at every checkpoint. */
+  evaluate?(model: Model, config: TrainConfig, heldOut: ClipSource): Promise<Record<string, number>>;
   /** Frees the model's tensors. */
   dispose(model: Model): void;
 }

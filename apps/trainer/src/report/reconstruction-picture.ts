@@ -1,5 +1,5 @@
 import type { ClipBatch, Tubelet } from '@vfmkit/core';
-import { PNG } from 'pngjs';
+import { stripsPng } from './strips';
 
 /** Pixel-space view of one MAE prediction: the clip with hidden tubelets grey or reconstructed. */
 export interface ReconstructionInput {
@@ -46,7 +46,7 @@ function forEachTokenPixel(
  */
 export function reconstructionPicture(input: ReconstructionInput, rows = 2, zoom = 3): Uint8Array {
   const { clips, tubelet } = input;
-  const [b, tt, hh, ww, c] = clips.shape;
+  const [b, , , , c] = clips.shape;
   const n = input.hidden.length / b;
   const kd = input.decode.length / b;
   const dim = tubelet[0] * tubelet[1] * tubelet[2] * c;
@@ -81,29 +81,5 @@ export function reconstructionPicture(input: ReconstructionInput, rows = 2, zoom
       });
     }
   }
-  const gap = 2;
-  const width = tt * (ww + gap) * zoom;
-  const height = shown * 3 * (hh + gap) * zoom;
-  const png = new PNG({ width, height });
-  png.data.fill(255);
-  const strips = [clips.data, masked, recon];
-  for (let bi = 0; bi < shown; bi++)
-    for (let s = 0; s < 3; s++)
-      for (let f = 0; f < tt; f++)
-        for (let y = 0; y < hh; y++)
-          for (let x = 0; x < ww; x++) {
-            const src = (((bi * tt + f) * hh + y) * ww + x) * c;
-            const oy = ((bi * 3 + s) * (hh + gap) + y) * zoom;
-            const ox = (f * (ww + gap) + x) * zoom;
-            for (let zy = 0; zy < zoom; zy++)
-              for (let zx = 0; zx < zoom; zx++) {
-                const o = ((oy + zy) * width + ox + zx) * 4;
-                for (let ch = 0; ch < 3; ch++)
-                  png.data[o + ch] = Math.round(
-                    255 * Math.min(1, Math.max(0, strips[s][src + (c === 1 ? 0 : ch)])),
-                  );
-                png.data[o + 3] = 255;
-              }
-          }
-  return PNG.sync.write(png);
+  return stripsPng([clips.data, masked, recon], clips.shape, shown, zoom);
 }

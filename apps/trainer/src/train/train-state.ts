@@ -49,6 +49,7 @@ const IDENTITY_KEYS = [
   'masking',
   'views',
   'ssl',
+  'tokenizer',
   'batchSize',
 ] as const;
 

@@ -1,11 +1,11 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type Clip, createProgress } from '@vfmkit/core';
+import { type Clip, createProgress, writeFileAtomic } from '@vfmkit/core';
 import { assignParams, cosineSchedule, initBackend, type TrainableModel } from '@vfmkit/nn';
 import { saveVitCheckpoint } from '@vfmkit/vit-encoder';
 import { writeVitOnnx } from '@vfmkit/vit-encoder/onnx';
 import type { TrainConfig } from '../config/schema';
-import { openClipSource } from '../data/clip-source';
+import { heldOutSource, openClipSource } from '../data/clip-source';
 import { DataOrder } from '../data/data-order';
 import { renderLossCurve } from '../plot/loss-curve';
 import type { Recipe } from '../recipes/recipe';
@@ -36,12 +36,18 @@ export interface TrainResult {
   /** Losses of this invocation's steps, by step. */
   readonly losses: { step: number; loss: number }[];
   readonly checkpoint: string;
-  /** The encoder in vit-encoder's checkpoint format (config in the metadata), as of the last checkpoint. */
-  readonly encoder: string;
+  /**
+   * The encoder in vit-encoder's checkpoint format (config in the metadata), as of the last
+   * checkpoint; for recipes that train a ViT encoder.
+   */
+  readonly encoder?: string;
   readonly stoppedBy: 'done' | 'signal' | 'limit';
   /** The signal that stopped the run, when `stoppedBy` is `'signal'`. */
   readonly signal?: NodeJS.Signals;
+  /** The encoder exported to ONNX at the end of a finished run (recipes that train a ViT encoder). */
   readonly onnx?: string;
+  /** Every file exported at the end of a finished run (`exportOnnx`), by name. */
+  readonly exported: Readonly<Record<string, string>>;
   /** PNG files written at the end (loss curve and the recipe's pictures), by file name. */
   readonly pictures: Readonly<Record<string, string>>;
 }
@@ -88,6 +94,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   writeFileSync(files.config, `${JSON.stringify(config, null, 2)}\n`);
   const log = new JsonlLog(files.log);
   const source = await openClipSource(config);
+  const heldOut = recipe.evaluate ? await heldOutSource(config) : null;
   const spec = recipe.spec(config);
   const local: TrainableModel = recipe.createModel(spec);
   let engine: TrainEngine | undefined;
@@ -132,9 +139,28 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
       });
       // In single mode `local` is the trained model; in data-parallel mode it takes the workers' weights.
       if (run.kind === 'data-parallel') assignParams(local.params, params, { strict: true });
-      const encoder = await recipe.encoder(local, config);
-      await saveVitCheckpoint(files.encoder, encoder.config, encoder.weights);
-      log.write({ event: 'checkpoint', step, path: files.checkpoint, encoder: files.encoder });
+      const written = await writeArtifacts('checkpoint');
+      log.write({ event: 'checkpoint', step, path: files.checkpoint, ...written });
+      if (recipe.evaluate && heldOut)
+        log.write({ event: 'eval', step, ...(await recipe.evaluate(local, config, heldOut)) });
+    };
+    /** The encoder (vit-encoder format, or ONNX when exporting) and the recipe's own files. */
+    const writeArtifacts = async (when: 'checkpoint' | 'export') => {
+      const written: Record<string, string> = {};
+      const encoder = await recipe.encoder?.(local, config);
+      if (encoder && when === 'checkpoint') {
+        await saveVitCheckpoint(files.encoder, encoder.config, encoder.weights);
+        written.encoder = files.encoder;
+      }
+      if (encoder && when === 'export') {
+        await writeVitOnnx(files.onnx, encoder.config, encoder.weights, { attention: 'matmul' });
+        written.onnx = files.onnx;
+      }
+      for (const [name, bytes] of Object.entries((await recipe.artifacts?.(local, config, when)) ?? {})) {
+        await writeFileAtomic(join(out, name), [bytes]);
+        written[name] = join(out, name);
+      }
+      return written;
     };
     const progress = createProgress({
       total: config.steps,
@@ -211,16 +237,16 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
       steps: step,
       losses,
       checkpoint: files.checkpoint,
-      encoder: files.encoder,
       stoppedBy,
       pictures,
+      exported: {},
     };
+    if (recipe.encoder) result.encoder = files.encoder;
     if (stop.reason) result.signal = stop.reason;
     if (stoppedBy === 'done') {
       if (config.exportOnnx) {
-        const encoder = await recipe.encoder(local, config);
-        await writeVitOnnx(files.onnx, encoder.config, encoder.weights, { attention: 'matmul' });
-        result.onnx = files.onnx;
+        result.exported = await writeArtifacts('export');
+        if (result.exported.onnx) result.onnx = result.exported.onnx;
       }
       if (config.pictures) {
         const points = JsonlLog.read(files.log)
@@ -238,6 +264,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   } finally {
     stop.dispose();
     await source.close?.();
+    await heldOut?.close?.();
     await engine?.close();
     recipe.dispose(local);
   }

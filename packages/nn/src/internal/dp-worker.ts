@@ -50,9 +50,10 @@ async function start(): Promise<void> {
     total += n;
   }
   rowSize = total;
-  statNames = Object.keys(model.stats ?? {});
+  const declared = model.stats ?? {};
+  statNames = Object.keys(declared);
   for (const name of statNames) {
-    const shape = [...(model.stats?.[name] as number[])];
+    const shape = [...declared[name]];
     statShapes.push(shape);
     statOffsets.push(rowSize);
     rowSize += shape.reduce((a, b) => a * b, 1);
