@@ -192,6 +192,17 @@ describe('perturbed-optimizer top-k', () => {
     m.dispose();
   });
 
+  it('a budget of every token is the constant all-ones mask, with a zero gradient', () => {
+    const s = tf.tensor2d([0.1, 0.5, -0.2], [1, 3]);
+    const noise = gaussianNoise([1, 16, 3], 1);
+    expect([...perturbedTopk(s, noise, 3, 0.5).dataSync()]).toEqual([1, 1, 1]);
+    const g = tf.grad((x: tf.Tensor) =>
+      tf.sum(tf.mul(perturbedTopk(x, noise, 3, 0.5), tf.tensor2d([1, 2, 3], [1, 3]))),
+    )(s);
+    expect([...g.dataSync()]).toEqual([0, 0, 0]);
+    tf.dispose([s, noise, g]);
+  });
+
   for (const k of [1, 2]) {
     it(`forward and gradient match the exact smoothed top-${k} of 3 (quadrature) within Monte-Carlo error`, () => {
       const s = Float64Array.from([0.3, -0.2, 0.5]);

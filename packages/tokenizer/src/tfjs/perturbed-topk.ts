@@ -38,6 +38,8 @@ export function perturbedTopk(scores: tf.Tensor, noise: tf.Tensor, k: number, si
         actual: noise.shape,
       },
     );
+  // keeping every token is a constant mask: no gradient (the estimator would only return noise)
+  if (k >= (n as number)) return tf.onesLike(scores);
   return perturbedOp(k, sigma)(scores, noise);
 }
 
