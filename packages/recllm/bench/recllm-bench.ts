@@ -2,15 +2,20 @@
  * recllm benchmark: retrieval latency (p50/p99) and recall@10 on the 10,000-item synthetic corpus for
  * dense (LanceDB, exact flat scan and an IVF-PQ index), lexical (BM25, minisearch) and hybrid (RRF)
  * retrieval against a brute-force exact cosine search in the same run; then simulator throughput
- * (sessions/s) and success with the rule policy, 500 sessions per retrieval mode.
+ * (sessions/s) and success with the rule policy, 500 sessions per retrieval mode; and, when an LLM is
+ * configured, the LLM policy on hybrid retrieval:
+ *   RECLLM_LLM_BASE_URL + RECLLM_LLM_MODEL (+ RECLLM_LLM_API_KEY): an OpenAI-compatible server;
+ *   RECLLM_GGUF: a local GGUF model through node-llama-cpp (RECLLM_LLM_MAX_TOKENS per call, default 512).
+ *   RECLLM_BENCH_LLM_SESSIONS: sessions for the LLM policy (default 50).
  *
- * Run: npm run bench -w @vfmkit/recllm   (about 1-2 minutes on 2 cores)
+ * Run: npm run bench -w @vfmkit/recllm   (about 2 minutes on 2 cores without an LLM)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeMachine, markdownTable, Rng } from '@vfmkit/core';
 import {
+  type ChatClient,
   CorpusStore,
   DialogueManager,
   exactCosineSearch,
@@ -18,6 +23,9 @@ import {
   HashingEmbedder,
   itemFacts,
   itemText,
+  LlamaCppChatClient,
+  LlmPolicy,
+  OpenAiChatClient,
   RETRIEVAL_MODES,
   simulate,
   simulationMetrics,
@@ -124,6 +132,44 @@ async function main(): Promise<void> {
         mode,
         SESSIONS,
         f(SESSIONS / s, 1),
+        f(m.successRate, 3),
+        f(m.meanTurnsToSuccess),
+        f(m.recallAt[10], 3),
+        f(m.meanRank),
+        f(m.mrr, 3),
+      ]);
+    }
+    const llm: ChatClient | undefined = process.env.RECLLM_LLM_BASE_URL
+      ? new OpenAiChatClient({
+          baseUrl: process.env.RECLLM_LLM_BASE_URL,
+          model: process.env.RECLLM_LLM_MODEL ?? 'default',
+          apiKey: process.env.RECLLM_LLM_API_KEY,
+        })
+      : process.env.RECLLM_GGUF
+        ? new LlamaCppChatClient({
+            modelPath: process.env.RECLLM_GGUF,
+            maxTokens: Number(process.env.RECLLM_LLM_MAX_TOKENS ?? 512),
+            contextSize: 8192,
+          })
+        : undefined;
+    if (llm) {
+      const n = Number(process.env.RECLLM_BENCH_LLM_SESSIONS ?? 50);
+      let fallbacks = 0;
+      const policy = new LlmPolicy({
+        client: llm,
+        logger: (e) => {
+          if (e.event === 'policy_fallback') fallbacks++;
+        },
+      });
+      const manager = new DialogueManager({ store: simStore, policy, mode: 'hybrid', k: 5, pool: 30 });
+      t0 = performance.now();
+      const results = await simulate(manager, { items: simItems, sessions: n, seed: 7, patience: 4 });
+      const s = (performance.now() - t0) / 1000;
+      const m = simulationMetrics(results, 30);
+      simRows.push([
+        `hybrid, LLM policy (${llm.name}; ${fallbacks} rule fallbacks)`,
+        n,
+        f(n / s, 2),
         f(m.successRate, 3),
         f(m.meanTurnsToSuccess),
         f(m.recallAt[10], 3),
