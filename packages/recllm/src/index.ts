@@ -119,6 +119,7 @@ export {
   type SimulatedUserConfig,
   type UserSimulator,
   type UserTurn,
+  withoutTitle,
 } from './simulator';
 export { sseData } from './sse';
 export { type StructuredCallOptions, structuredCall } from './structured-output';

@@ -3,7 +3,7 @@ import { startChatServer } from '../test/chat-server';
 import type { Reply } from './dialogue-manager';
 import { OpenAiChatClient } from './openai-client';
 import { simulationMetrics } from './simulation';
-import { LlmUser, ScriptedUser } from './simulator';
+import { LlmUser, ScriptedUser, withoutTitle } from './simulator';
 import { generateCorpus } from './synthetic-corpus';
 
 const items = generateCorpus({ count: 50, seed: 8 });
@@ -57,6 +57,19 @@ describe('ScriptedUser', () => {
     expect(disliked).toBeDefined();
     expect(target.tags).not.toContain(disliked);
     expect(shown.filter((i) => i.tags.includes(disliked as string)).length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('withoutTitle', () => {
+  it('drops sentences that give the title away', () => {
+    const title = 'Calm loop: striped red sphere bouncing';
+    expect(
+      withoutTitle('It is the Calm loop striped red sphere bouncing one! It has a red ball.', title),
+    ).toBe('It has a red ball.');
+    expect(withoutTitle('Calm loop, striped red sphere bouncing.', title)).toBe(
+      'Could you show me something else?',
+    );
+    expect(withoutTitle('A red sphere that bounces.', title)).toBe('A red sphere that bounces.');
   });
 });
 

@@ -4,6 +4,7 @@ import type { Reply } from './dialogue-manager';
 import type { Item } from './item';
 import type { ChatClient } from './llm-client';
 import { structuredCall } from './structured-output';
+import { tokenize } from './text';
 import { dataBlock, newNonce, sanitizeUntrusted } from './untrusted';
 
 /** How a simulated user words things. */
@@ -166,8 +167,10 @@ const llmUserSchema = z.object({ message: z.string().min(1).max(600) }).strict()
 
 /**
  * The LLM simulated user: the model plays a user with a hidden target (given as data) and a persona,
- * over the same {@link ChatClient} interface. Success is judged by the simulator (the target's id in
- * the recommendations), never by the model.
+ * over the same {@link ChatClient} interface (as iEvaLM's seeker: accept the target, refuse others and
+ * describe the target, never name it; sentences that leak the title are dropped, see
+ * {@link withoutTitle}). Success is judged by the simulator (the target's id in the recommendations),
+ * never by the model.
  */
 export class LlmUser implements UserSimulator {
   readonly target: Item;
@@ -237,7 +240,25 @@ export class LlmUser implements UserSimulator {
       llmUserSchema,
       { name: 'user_message', temperature: 0.7 },
     );
-    this.history.push({ role: 'user', text: out.message });
-    return out.message;
+    const message = withoutTitle(out.message, this.target.title);
+    this.history.push({ role: 'user', text: message });
+    return message;
   }
+}
+
+/**
+ * Drops the sentences of a simulated user's message that give the target's title away (90% or more of
+ * the title's words), as iEvaLM does for its LLM seeker (it drops sentences whose fuzzy match with the
+ * target title exceeds 90). Falls back to a neutral request when nothing is left.
+ */
+export function withoutTitle(message: string, title: string): string {
+  const titleWords = new Set(tokenize(title));
+  if (titleWords.size === 0) return message;
+  const kept = message.split(/(?<=[.!?])\s+/).filter((sentence) => {
+    const words = new Set(tokenize(sentence));
+    let shared = 0;
+    for (const w of titleWords) if (words.has(w)) shared++;
+    return shared / titleWords.size < 0.9;
+  });
+  return kept.length > 0 ? kept.join(' ') : 'Could you show me something else?';
 }
