@@ -126,6 +126,7 @@ export { type StructuredCallOptions, structuredCall } from './structured-output'
 export {
   generateCorpus,
   lengthTag,
+  renderSyntheticClip,
   SYNTHETIC_SCENE_CONFIG,
   type SyntheticChannel,
   type SyntheticCorpusOptions,

@@ -1,6 +1,6 @@
 import { COLOR_NAMES, caption, generateScene, SHAPES } from '@vfmkit/synth4d';
 import { describe, expect, it } from 'vitest';
-import { generateCorpus, lengthTag, SYNTHETIC_SCENE_CONFIG } from './synthetic-corpus';
+import { generateCorpus, lengthTag, renderSyntheticClip, SYNTHETIC_SCENE_CONFIG } from './synthetic-corpus';
 
 describe('generateCorpus', () => {
   const items = generateCorpus({ count: 10_000, seed: 7 });
@@ -38,6 +38,17 @@ describe('generateCorpus', () => {
       expect(item.tags).toContain(lengthTag(item.durationS));
       expect(item.title).toContain(scene.objects[0].colorName);
     }
+  });
+
+  it('renders the clip an item describes, deterministically', () => {
+    const small = { width: 16, height: 16, frames: 4 };
+    const clip = renderSyntheticClip(items[0], small);
+    expect(clip.shape).toEqual([4, 16, 16, 3]);
+    expect(clip.data.length).toBe(4 * 16 * 16 * 3);
+    expect(clip.data.every((v) => v >= 0 && v <= 1)).toBe(true);
+    expect(Array.from(renderSyntheticClip(items[0], small).data)).toEqual(Array.from(clip.data));
+    expect(Array.from(renderSyntheticClip(items[1], small).data)).not.toEqual(Array.from(clip.data));
+    expect(() => renderSyntheticClip({ ...items[0], media: undefined })).toThrow(/no media.sceneSeed/);
   });
 
   it('is deterministic in its seed', () => {

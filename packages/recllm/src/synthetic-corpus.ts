@@ -1,5 +1,6 @@
-import { ConfigError, Rng } from '@vfmkit/core';
-import { caption, generateScene, type Scene, type SceneConfigInput } from '@vfmkit/synth4d';
+import { type Clip, ConfigError, Rng } from '@vfmkit/core';
+import { caption, generateScene, renderScene, type Scene, type SceneConfigInput } from '@vfmkit/synth4d';
+import { ItemValidationError } from './errors';
 import { type Item, parseItem } from './item';
 
 /** The synth4d scene config the corpus draws from (small clips; the app renders some of them). */
@@ -184,4 +185,20 @@ function itemFromScene(
     channel: channel.name,
     media: { sceneSeed },
   });
+}
+
+/**
+ * Renders the clip of a synthetic item from its `media.sceneSeed` with synth4d's ray caster (pure
+ * TypeScript, no ML runtime): `[T, H, W, 3]` float32 linear RGB in [0, 1] at
+ * {@link SYNTHETIC_SCENE_CONFIG}'s size (16 x 64 x 64) unless `config` overrides it. The clip is the
+ * scene the item's metadata describes, ready for `Embedder.embedVideo` or for writing a thumbnail.
+ * @throws ItemValidationError when the item has no scene seed.
+ */
+export function renderSyntheticClip(item: Item, config: SceneConfigInput = {}): Clip {
+  const seed = item.media?.sceneSeed;
+  if (seed === undefined)
+    throw new ItemValidationError(`item '${item.id}' has no media.sceneSeed to render`, { id: item.id });
+  const scene = generateScene({ ...SYNTHETIC_SCENE_CONFIG, ...config }, seed);
+  const { width: W, height: H, frames: T } = scene.config;
+  return { data: renderScene(scene).rgb, shape: [T, H, W, 3] };
 }
