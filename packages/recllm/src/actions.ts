@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { filtersSchema } from './filters';
 import { itemIdSchema } from './item';
+import { toResponseSchema } from './structured-output';
 
 /** Limits on the text an action may carry (LLM output is size-limited by these). */
 export const ACTION_LIMITS = {
@@ -91,12 +92,9 @@ export type Action = z.output<typeof actionSchema>;
 export type ActionType = Action['type'];
 
 /**
- * The JSON schema of {@link actionSchema} (zod 4's `z.toJSONSchema`), for structured output. The
+ * The JSON schema of {@link actionSchema} (zod 4's `z.toJSONSchema`, draft 7, no `$schema`), for structured output. The
  * schema is an object with one property `action`, since some servers require an object at the root.
  */
 export function actionJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(z.object({ action: actionSchema }).strict(), { target: 'draft-7' }) as Record<
-    string,
-    unknown
-  >;
+  return toResponseSchema(z.object({ action: actionSchema }).strict());
 }

@@ -122,7 +122,7 @@ export {
   withoutTitle,
 } from './simulator';
 export { sseData } from './sse';
-export { type StructuredCallOptions, structuredCall } from './structured-output';
+export { type StructuredCallOptions, structuredCall, toResponseSchema } from './structured-output';
 export {
   generateCorpus,
   lengthTag,

@@ -49,6 +49,7 @@ describe('actions', () => {
     ).toBe(false);
     expect(actionSchema.safeParse({ type: 'ask', question: 'q', extra: 1 }).success).toBe(false);
     const schema = actionJsonSchema() as { properties: { action: { anyOf?: unknown[]; oneOf?: unknown[] } } };
+    expect(schema).not.toHaveProperty('$schema');
     const variants = (schema.properties.action.anyOf ?? schema.properties.action.oneOf) as {
       properties: { type: { const: string } };
     }[];

@@ -34,10 +34,7 @@ export async function structuredCall<S extends z.ZodType>(
   const maxChars = options.maxChars ?? 16_000;
   const repairs = options.repairs ?? 1;
   const logger = options.logger ?? silentLogger;
-  const jsonSchema = {
-    name: options.name,
-    schema: z.toJSONSchema(schema, { target: 'draft-7' }) as Record<string, unknown>,
-  };
+  const jsonSchema = { name: options.name, schema: toResponseSchema(schema) };
   let convo = [...messages];
   let lastError = '';
   let lastRaw = '';
@@ -114,4 +111,16 @@ function validate<T>(
 function stripFences(raw: string): string {
   const m = /^\s*```(?:json)?\s*([\s\S]*?)\s*```\s*$/.exec(raw);
   return m ? m[1] : raw;
+}
+
+/**
+ * The JSON schema sent for structured output: zod 4's `z.toJSONSchema` (draft 7) without the
+ * `$schema` key, which OpenAI's structured outputs and several servers do not accept.
+ */
+export function toResponseSchema(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { target: 'draft-7' }) as Record<
+    string,
+    unknown
+  >;
+  return rest;
 }
