@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LlmError } from './errors';
 import { OpenAiChatClient } from './openai-client';
 
@@ -211,6 +211,27 @@ describe('OpenAiChatClient', () => {
     script = [status(502), sse(['ok'])];
     expect(await drain(client())).toEqual(['ok']);
     expect(requests).toHaveLength(2);
+  });
+
+  it('aborts a stream mid-way through its signal, with one listener for the whole body', async () => {
+    script = [
+      sse(
+        Array.from({ length: 40 }, (_, i) => `c${i} `),
+        2,
+      ),
+    ];
+    const ac = new AbortController();
+    const spy = vi.spyOn(ac.signal, 'addEventListener');
+    const parts: string[] = [];
+    const err = await (async () => {
+      for await (const d of client().stream({ messages, signal: ac.signal })) {
+        parts.push(d);
+        if (parts.length === 20) ac.abort();
+      }
+    })().catch((e) => e);
+    expect(err.details.kind).toBe('aborted');
+    expect(parts).toHaveLength(20);
+    expect(spy.mock.calls.filter((c) => c[0] === 'abort').length).toBeLessThanOrEqual(3);
   });
 
   it('validates its options and honours an abort signal', async () => {

@@ -255,8 +255,19 @@ export class OpenAiChatClient implements ChatClient {
     signal?: AbortSignal,
   ): AsyncGenerator<Uint8Array> {
     const reader = body.getReader();
+    // One abort listener for the whole body (not one per chunk), removed at the end.
+    let onAbort: (() => void) | undefined;
+    const aborted = signal
+      ? new Promise<never>((_, reject) => {
+          onAbort = () => reject(new LlmError(`${this.name}: aborted`, { kind: 'aborted' }));
+          if (signal.aborted) onAbort();
+          else signal.addEventListener('abort', onAbort, { once: true });
+        })
+      : undefined;
+    aborted?.catch(() => {});
     try {
       for (;;) {
+        if (signal?.aborted) throw new LlmError(`${this.name}: aborted`, { kind: 'aborted' });
         let timer: NodeJS.Timeout | undefined;
         const timedOut = new Promise<never>((_, reject) => {
           timer = setTimeout(
@@ -270,19 +281,6 @@ export class OpenAiChatClient implements ChatClient {
             this.opts.timeoutMs,
           );
         });
-        const aborted = signal
-          ? new Promise<never>((_, reject) => {
-              if (signal.aborted) reject(new LlmError(`${this.name}: aborted`, { kind: 'aborted' }));
-              signal.addEventListener(
-                'abort',
-                () => reject(new LlmError(`${this.name}: aborted`, { kind: 'aborted' })),
-                {
-                  once: true,
-                },
-              );
-            })
-          : undefined;
-        aborted?.catch(() => {});
         try {
           const r = await Promise.race(
             aborted ? [reader.read(), timedOut, aborted] : [reader.read(), timedOut],
@@ -294,6 +292,7 @@ export class OpenAiChatClient implements ChatClient {
         }
       }
     } finally {
+      if (signal && onAbort) signal.removeEventListener('abort', onAbort);
       reader.cancel().catch(() => {});
     }
   }
