@@ -293,26 +293,25 @@ export class CorpusStore {
     const filters = fp.data;
     if (this.items.size === 0 || request.query.trim() === '') return [];
     type List = { name: 'dense' | 'video' | 'lexical'; hits: { id: string; score: number }[] };
-    // Dense searches run in LanceDB's native threads while BM25 runs on this thread.
-    const dense: Promise<List[]> =
-      mode === 'lexical'
-        ? Promise.resolve([])
-        : (async () => {
-            const [q] = checkEmbeddings(this.embedder, await this.embedder.embedText([request.query]), 1);
-            if (!q.some((x) => x !== 0)) return [];
-            const out = [
-              this.vectorSearch('vector', q, pool, filters, false).then(
-                (hits): List => ({ name: 'dense', hits }),
-              ),
-            ];
-            if (this.videoCount > 0)
-              out.push(
-                this.vectorSearch('video_vector', q, pool, filters, true).then(
-                  (hits): List => ({ name: 'video', hits }),
-                ),
-              );
-            return Promise.all(out);
-          })();
+    // The LanceDB queries are started first: they run in LanceDB's native threads while BM25 runs here.
+    let dense: Promise<List[]> = Promise.resolve([]);
+    if (mode !== 'lexical') {
+      const [q] = checkEmbeddings(this.embedder, await this.embedder.embedText([request.query]), 1);
+      if (q.some((x) => x !== 0)) {
+        const out = [
+          this.vectorSearch('vector', q, pool, filters, false).then(
+            (hits): List => ({ name: 'dense', hits }),
+          ),
+        ];
+        if (this.videoCount > 0)
+          out.push(
+            this.vectorSearch('video_vector', q, pool, filters, true).then(
+              (hits): List => ({ name: 'video', hits }),
+            ),
+          );
+        dense = Promise.all(out);
+      }
+    }
     const lexical: List[] = [];
     if (mode !== 'dense') {
       try {
