@@ -1,24 +1,23 @@
 /**
- * `npm start`: the main job on built-in synthetic data, in two steps.
- *  1. vfm-train's demo: pretrain a nano MAE on synth4d scenes rendered on the fly, export its encoder,
- *     and export a randomly initialised encoder of the same size (apps/trainer/src/demo.ts).
- *  2. vfm-eval: probe both frozen encoders on synth4d 4D tasks and print the table (apps/evaluator).
+ * `npm start`: the main job on built-in synthetic data, in two steps, through the apps' public
+ * entry points (`@vfmkit/trainer`, `@vfmkit/evaluator`).
+ *  1. vfm-train's demo: pretrain a nano MAE on synth4d scenes rendered on the fly.
+ *  2. vfm-eval: probe the run's encoder and a randomly initialised twin, frozen, on synth4d 4D tasks,
+ *     and print the table.
  * Flags after `--` go to the trainer (e.g. `npm start -- --steps=50`).
  */
 import { join } from 'node:path';
-import { evaluate } from '../apps/evaluator/src/evaluate';
-import { runDemo } from '../apps/trainer/src/demo';
+import { evaluate } from '@vfmkit/evaluator';
+import { runDemo } from '@vfmkit/trainer';
 
 const started = performance.now();
 const run = await runDemo(process.argv.slice(2));
 console.log(
-  '\nvfm-eval: probing the pretrained and the random-init encoder (frozen features, linear and attentive readouts)...',
+  '\nvfm-eval: probing the pretrained encoder and its random-init twin (frozen features, linear and attentive readouts)...',
 );
 const report = await evaluate({
-  encoders: [
-    { name: 'pretrained', path: run.pretrained },
-    { name: 'random-init', path: run.random },
-  ],
+  encoders: [{ name: 'pretrained', path: run.out }],
+  randomBaseline: true,
   suite: '4d',
   tasks: ['depth', 'boxes', 'pose'],
   adaptations: ['linear', 'frozen'],
@@ -29,6 +28,7 @@ const report = await evaluate({
   out: join(run.out, 'eval'),
   log: (line) => console.log(`  ${line}`),
 });
+const names = report.encoders.map((e) => e.name);
 const byTask = new Map<string, Map<string, string>>();
 for (const r of report.results) {
   if (!r.metrics) continue;
@@ -37,9 +37,9 @@ for (const r of report.results) {
   if (!byTask.has(key)) byTask.set(key, new Map());
   byTask.get(key)?.set(r.encoder, head.value.toFixed(3));
 }
-console.log('\n| task (readout) metric | pretrained | random-init |\n|---|---|---|');
+console.log(`\n| task (readout) metric | ${names.join(' | ')} |\n|---|${names.map(() => '---|').join('')}`);
 for (const [key, cells] of byTask)
-  console.log(`| ${key} | ${cells.get('pretrained')} | ${cells.get('random-init')} |`);
+  console.log(`| ${key} | ${names.map((n) => cells.get(n) ?? '-').join(' | ')} |`);
 for (const [name, model] of Object.entries(report.vgs.models))
   console.log(`VGS (${name}): ${model.vgs.toFixed(2)}`);
 console.log(`\nreport: ${report.files.html}\n        ${report.files.markdown}`);
