@@ -158,6 +158,39 @@ describe('CorpusStore', () => {
     );
   });
 
+  it('sees writes of another store instance on the same directory after refresh()', async () => {
+    const other = await CorpusStore.open({ dir, embedder });
+    const a = { ...items[20], id: 'from-other', title: 'Xylophone glacier' };
+    await other.upsert([a, { ...items[21], title: 'Edited by the other store' }]);
+    await other.delete([items[22].id]);
+    expect(store.get('from-other')).toBeUndefined();
+    const r = await store.refresh();
+    expect(r).toEqual({ inserted: ['from-other'], updated: [items[21].id], deleted: [items[22].id] });
+    expect((await store.search({ query: 'xylophone glacier', mode: 'lexical', k: 1 }))[0].id).toBe(
+      'from-other',
+    );
+    expect((await store.search({ query: 'xylophone glacier', mode: 'dense', k: 1 }))[0].id).toBe(
+      'from-other',
+    );
+    expect(await store.refresh()).toEqual({ inserted: [], updated: [], deleted: [] });
+    // Two writers at once (LanceDB retries conflicting commits); a batch written by both is stored once.
+    const extra = generateCorpus({ count: 40, seed: 99, idPrefix: 'w' });
+    await Promise.all([
+      store.upsert(extra.slice(0, 20)),
+      other.upsert(extra.slice(20)),
+      other.upsert(extra.slice(0, 20)),
+    ]);
+    const reopened = await CorpusStore.open({ dir, embedder });
+    expect(reopened.size).toBe(440);
+    expect(new Set(reopened.ids()).size).toBe(440);
+    await reopened.close();
+    await store.refresh();
+    await store.delete(extra.map((i) => i.id));
+    await other.close();
+    await store.upsert([items[21], items[22]]);
+    await store.delete(['from-other']);
+  });
+
   it('searches video embeddings when items carry them', async () => {
     const v = embedder.embedOne('purple lighthouse');
     await store.upsert([

@@ -342,6 +342,56 @@ export class CorpusStore {
   }
 
   /**
+   * Brings this store up to date with writes made through other `CorpusStore` instances on the same
+   * directory (other processes, e.g. indexing workers): reads the latest table version's ids and hashes
+   * and reloads only what changed. Returns what changed, by id.
+   */
+  refresh(): Promise<{ inserted: string[]; updated: string[]; deleted: string[] }> {
+    return this.exclusive(async () => {
+      await this.table.checkoutLatest();
+      const rows = (await this.table.query().select(['id', 'hash']).toArray()) as {
+        id: string;
+        hash: string;
+      }[];
+      const seen = new Set<string>();
+      const changed: string[] = [];
+      for (const r of rows) {
+        seen.add(r.id);
+        if (this.hashes.get(r.id) !== r.hash) changed.push(r.id);
+      }
+      const deleted = [...this.items.keys()].filter((id) => !seen.has(id));
+      const inserted: string[] = [];
+      const updated: string[] = [];
+      const fresh: Item[] = [];
+      for (let i = 0; i < changed.length; i += 500) {
+        const batch = changed.slice(i, i + 500);
+        const full = (await this.table
+          .query()
+          .where(`id IN (${batch.map(sqlString).join(', ')})`)
+          .select(['id', 'hash', 'item_json'])
+          .toArray()) as Row[];
+        for (const r of full) {
+          const item = parseItem(JSON.parse(r.item_json));
+          (this.items.has(item.id) ? updated : inserted).push(item.id);
+          if (this.items.get(item.id)?.videoEmbedding) this.videoCount--;
+          if (item.videoEmbedding) this.videoCount++;
+          this.items.set(item.id, item);
+          this.hashes.set(item.id, r.hash);
+          fresh.push(item);
+        }
+      }
+      for (const id of deleted) {
+        if (this.items.get(id)?.videoEmbedding) this.videoCount--;
+        this.items.delete(id);
+        this.hashes.delete(id);
+      }
+      this.lexical.delete(deleted);
+      this.lexical.upsert(fresh);
+      return { inserted, updated, deleted };
+    });
+  }
+
+  /**
    * Builds an approximate (IVF-PQ, cosine) index on the text vectors; later dense searches use it with
    * `nprobes` partitions probed. Without it, dense search is exact.
    */
