@@ -122,23 +122,35 @@ async function main(): Promise<void> {
     const simStore = await CorpusStore.open({ dir: simDir, embedder });
     await simStore.upsert(simItems);
     const simRows: (string | number)[][] = [];
-    for (const mode of RETRIEVAL_MODES) {
-      const manager = new DialogueManager({ store: simStore, mode, k: 5, pool: 30 });
-      t0 = performance.now();
-      const results = await simulate(manager, { items: simItems, sessions: SESSIONS, seed: 7, patience: 4 });
-      const s = (performance.now() - t0) / 1000;
-      const m = simulationMetrics(results, 30);
-      simRows.push([
-        mode,
-        SESSIONS,
-        f(SESSIONS / s, 1),
-        f(m.successRate, 3),
-        f(m.meanTurnsToSuccess),
-        f(m.recallAt[10], 3),
-        f(m.meanRank),
-        f(m.mrr, 3),
-      ]);
-    }
+    const users = [
+      { name: 'patient (4 turns, forget 0.3, dislikes 0.5)', patience: 4, forgetRate: 0.3, dislikeRate: 0.5 },
+      { name: 'impatient (2 turns, forget 0.6, no dislikes)', patience: 2, forgetRate: 0.6, dislikeRate: 0 },
+    ];
+    for (const u of users)
+      for (const mode of RETRIEVAL_MODES) {
+        const manager = new DialogueManager({ store: simStore, mode, k: 5, pool: 30 });
+        t0 = performance.now();
+        const results = await simulate(manager, {
+          items: simItems,
+          sessions: SESSIONS,
+          seed: 7,
+          patience: u.patience,
+          forgetRate: u.forgetRate,
+          dislikeRate: u.dislikeRate,
+        });
+        const s = (performance.now() - t0) / 1000;
+        const m = simulationMetrics(results, 30);
+        simRows.push([
+          `${mode}, ${u.name}`,
+          SESSIONS,
+          f(SESSIONS / s, 1),
+          f(m.successRate, 3),
+          f(m.meanTurnsToSuccess),
+          f(m.recallAt[10], 3),
+          f(m.meanRank),
+          f(m.mrr, 3),
+        ]);
+      }
     const llm: ChatClient | undefined = process.env.RECLLM_LLM_BASE_URL
       ? new OpenAiChatClient({
           baseUrl: process.env.RECLLM_LLM_BASE_URL,
@@ -180,12 +192,12 @@ async function main(): Promise<void> {
     await simStore.close();
     rmSync(simDir, { recursive: true, force: true });
     console.log(
-      `\n## Simulator, rule policy, ${SIM_ITEMS} items, scripted users (patience 4, verbosity 1, forget 0.3, dislike 0.5)\n`,
+      `\n## Simulator, rule policy, ${SIM_ITEMS} items, scripted users (verbosity 1, k = 5, pool 30)\n`,
     );
     console.log(
       markdownTable(
         [
-          'retrieval',
+          'retrieval, users',
           'sessions',
           'sessions/s',
           'success',
