@@ -28,10 +28,18 @@ describe('DialogueManager with the rule policy', () => {
     const s = await m.startSession('alice');
     const r1 = await m.handleMessage(s.sessionId, 'hi there');
     expect(r1.action.type).toBe('ask');
+    const seen: string[] = [];
     const r2 = await m.handleMessage(
       s.sessionId,
       'a red sphere that bounces, but I do not like striped ones',
+      {
+        onAction: (a) => {
+          seen.push(a.type);
+          if (a.type === 'retrieve') throw new Error('a failing listener changes nothing');
+        },
+      },
     );
+    expect(seen).toEqual(['record_preference', 'retrieve', 'recommend']);
     expect(r2.actions.map((a) => a.type)).toEqual(['record_preference', 'retrieve', 'recommend']);
     expect(r2.actions[0]).toEqual({
       type: 'record_preference',

@@ -148,9 +148,15 @@ export class DialogueManager {
   /**
    * Handles one user message and returns the reply. Never throws on policy, ranker or model failures
    * (they fall back to rules); throws SessionError for an unknown or ended session.
+   * @param options.onAction called with each action as soon as it is chosen (e.g. to stream progress
+   *   over SSE: "searching for ...", then the reply); an exception it throws is logged and ignored.
    */
-  handleMessage(sessionId: string, message: string): Promise<Reply> {
-    return this.serial(sessionId, () => this.turn(sessionId, message));
+  handleMessage(
+    sessionId: string,
+    message: string,
+    options: { onAction?: (action: Action) => void } = {},
+  ): Promise<Reply> {
+    return this.serial(sessionId, () => this.turn(sessionId, message, options.onAction));
   }
 
   /**
@@ -193,7 +199,11 @@ export class DialogueManager {
     });
   }
 
-  private async turn(sessionId: string, message: string): Promise<Reply> {
+  private async turn(
+    sessionId: string,
+    message: string,
+    onAction?: (action: Action) => void,
+  ): Promise<Reply> {
     const state = this.require(sessionId);
     const text = message.slice(0, this.maxChars);
     state.turns.push({ role: 'user', text, at: new Date().toISOString() });
@@ -208,6 +218,7 @@ export class DialogueManager {
         action = this.rulePolicy.decideSync(ctx);
       }
       actions.push(action);
+      this.emit(onAction, action, sessionId);
       if (action.type === 'retrieve') await this.retrieve(state, action);
       else if (action.type === 'record_preference') state.preferences.push(...action.preferences);
       else final = action;
@@ -216,6 +227,7 @@ export class DialogueManager {
       // The policy kept retrieving or recording: the rule policy ends the turn.
       final = this.rulePolicy.decideSync(this.context(state, [...actions, { type: 'retrieve', query: '-' }]));
       actions.push(final);
+      this.emit(onAction, final, sessionId);
     }
     const reply = this.render(state, final, actions);
     const turn: Turn = {
@@ -229,6 +241,14 @@ export class DialogueManager {
     for (const r of reply.recommendations) if (!state.shown.includes(r.id)) state.shown.push(r.id);
     this.sessions.saveSession(state);
     return reply;
+  }
+
+  private emit(onAction: ((action: Action) => void) | undefined, action: Action, sessionId: string): void {
+    try {
+      onAction?.(action);
+    } catch (e) {
+      this.logger({ event: 'on_action_failed', reason: (e as Error).message, sessionId });
+    }
   }
 
   private async safeDecide(policy: Policy, ctx: PolicyContext): Promise<Action> {
