@@ -37,6 +37,9 @@ const RUNTIME_FREE = {
   'videoglue-score': `const r = m.computeVgs({ frozen: 40, mlap: 45, adapter: 50, e2e: 55 }, { frozen: 3.72, mlap: 14.9, adapter: 6.44, e2e: 371 }); if (!(r.vgs > 40 && r.vgs < 55)) throw new Error('videoglue-score');`,
   synth4d: `const s = m.renderSample(m.taskConfig('depth', { size: 16, frames: 2 }), 1); if (!s.caption) throw new Error('synth4d');`,
   'vit-encoder': `if (m.vitParameterCount(m.decodeVariant('S/16')) !== 22486656) throw new Error('vit-encoder');`,
+  ssl: `if (m.augmentPolicy('strong', 32).spatial.length !== 5) throw new Error('ssl');`,
+  tokenizer: `if (m.codebookSize({ quantizer: { kind: 'fsq', levels: [8, 8, 8, 5, 5, 5] } }) !== 64000) throw new Error('tokenizer');`,
+  recllm: `const f = m.reciprocalRankFusion([['a', 'b'], ['b', 'c']], 60); if (f[0].id !== 'b') throw new Error('recllm');`,
 };
 
 const t0 = performance.now();

@@ -1,3 +1,3 @@
 import { vfmkitBuild } from '../../tsup.base';
 
-export default vfmkitBuild({ entry: ['src/index.ts'] });
+export default vfmkitBuild({ entry: ['src/index.ts', 'src/lancedb/index.ts'] });

@@ -16,7 +16,6 @@ import { join } from 'node:path';
 import { describeMachine, markdownTable, Rng } from '@vfmkit/core';
 import {
   type ChatClient,
-  CorpusStore,
   DialogueManager,
   exactCosineSearch,
   generateCorpus,
@@ -30,6 +29,7 @@ import {
   simulate,
   simulationMetrics,
 } from '../src/index';
+import { CorpusStore } from '../src/lancedb/index';
 
 const CORPUS = Number(process.env.RECLLM_BENCH_ITEMS ?? 10_000);
 const QUERIES = Number(process.env.RECLLM_BENCH_QUERIES ?? 100);

@@ -5,13 +5,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  CorpusStore,
-  DialogueManager,
-  generateCorpus,
-  HashingEmbedder,
-  SqliteSessionStore,
-} from '../src/index';
+import { DialogueManager, generateCorpus, HashingEmbedder, SqliteSessionStore } from '../src/index';
+import { CorpusStore } from '../src/lancedb/index';
 
 const dir = mkdtempSync(join(tmpdir(), 'recllm-quickstart-'));
 const store = await CorpusStore.open({ dir: join(dir, 'corpus'), embedder: new HashingEmbedder() });

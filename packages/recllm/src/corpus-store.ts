@@ -8,43 +8,14 @@ import { StoreError } from './errors';
 import { type Filters, filtersSchema, filtersToSql, matchesFilters, sqlString } from './filters';
 import { contentHash, type Item, itemText, parseItem } from './item';
 import { LexicalIndex } from './lexical-index';
+import {
+  RETRIEVAL_MODES,
+  type Retriever,
+  type SearchHit,
+  type SearchRequest,
+  type UpsertResult,
+} from './retrieval';
 import { reciprocalRankFusion } from './rrf';
-
-/** How {@link CorpusStore.search} retrieves: embedding search, BM25, or both fused by RRF. */
-export type RetrievalMode = 'dense' | 'lexical' | 'hybrid';
-export const RETRIEVAL_MODES: readonly RetrievalMode[] = ['dense', 'lexical', 'hybrid'];
-
-/** A search request. */
-export interface SearchRequest {
-  /** Free text (the retrieval query an LLM or rule policy wrote). */
-  query: string;
-  /** Default `hybrid`. */
-  mode?: RetrievalMode;
-  /** Results to return (default 10, at most 1000). */
-  k?: number;
-  filters?: Filters;
-  /** Candidates each mode contributes before fusion (default max(k, 50)). */
-  pool?: number;
-  /** RRF damping constant (default 60). */
-  rrfK?: number;
-}
-
-/** One search result: `rank` is 1-based; `ranks` gives the rank in each mode that found it. */
-export interface SearchHit {
-  readonly id: string;
-  readonly item: Item;
-  readonly rank: number;
-  /** dense: cosine similarity; lexical: BM25; hybrid: the RRF score. */
-  readonly score: number;
-  readonly ranks: { readonly dense?: number; readonly video?: number; readonly lexical?: number };
-}
-
-/** What an upsert did, by id. Unchanged = same id and same content hash: nothing was written. */
-export interface UpsertResult {
-  readonly inserted: readonly string[];
-  readonly updated: readonly string[];
-  readonly unchanged: readonly string[];
-}
 
 /** Options of {@link CorpusStore.open}. */
 export interface CorpusStoreOptions {
@@ -76,7 +47,7 @@ interface Row {
  * at a time, in call order) and each search sees the corpus before or after a write, never a
  * half-applied one in LanceDB. Reopening the directory restores the corpus and rebuilds the BM25 index.
  */
-export class CorpusStore {
+export class CorpusStore implements Retriever {
   private readonly items = new Map<string, Item>();
   private readonly hashes = new Map<string, string>();
   private readonly lexical = new LexicalIndex();

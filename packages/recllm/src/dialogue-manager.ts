@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ConfigError } from '@vfmkit/core';
 import { type Action, actionSchema, type Preference } from './actions';
-import type { CorpusStore, RetrievalMode } from './corpus-store';
 import type { Candidate, DialogueState, Recommendation, Turn } from './dialogue-state';
 import { SessionError } from './errors';
 import { checkExplanation, type FactVocabulary, factVocabulary } from './explanation-check';
@@ -13,12 +12,13 @@ import type { Policy, PolicyContext } from './policy';
 import { emptyProfile, type UserProfile, updateProfileByRules } from './profile';
 import { type ProfileUpdater, RuleProfileUpdater } from './profile-updater';
 import { type Ranker, RuleRanker } from './ranker';
+import type { RetrievalMode, Retriever } from './retrieval';
 import { RulePolicy } from './rule-policy';
 import { MemorySessionStore, type SessionStore } from './session-store';
 
 /** Options of {@link DialogueManager}. */
 export interface DialogueManagerOptions {
-  store: CorpusStore;
+  store: Retriever;
   /** Default: the {@link RulePolicy}. */
   policy?: Policy;
   /** Default: the {@link RuleRanker}. */
@@ -277,7 +277,7 @@ export class DialogueManager {
 
   private async retrieve(state: DialogueState, action: Extract<Action, { type: 'retrieve' }>): Promise<void> {
     state.lastRetrieval = { query: action.query, filters: action.filters };
-    let hits: Awaited<ReturnType<CorpusStore['search']>> = [];
+    let hits: Awaited<ReturnType<Retriever['search']>> = [];
     try {
       hits = await this.options.store.search({
         query: action.query,

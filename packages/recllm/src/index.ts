@@ -17,15 +17,6 @@ export {
   recordPreferenceActionSchema,
   retrieveActionSchema,
 } from './actions';
-export {
-  CorpusStore,
-  type CorpusStoreOptions,
-  RETRIEVAL_MODES,
-  type RetrievalMode,
-  type SearchHit,
-  type SearchRequest,
-  type UpsertResult,
-} from './corpus-store';
 export { DialogueManager, type DialogueManagerOptions, type Reply } from './dialogue-manager';
 export type { Candidate, DialogueState, Recommendation, Turn } from './dialogue-state';
 export { checkEmbeddings, cosine, type Embedder } from './embedder';
@@ -99,6 +90,14 @@ export {
   ruleExplanation,
   stated,
 } from './ranker';
+export {
+  RETRIEVAL_MODES,
+  type RetrievalMode,
+  type Retriever,
+  type SearchHit,
+  type SearchRequest,
+  type UpsertResult,
+} from './retrieval';
 export { type FusedHit, reciprocalRankFusion } from './rrf';
 export { RulePolicy, type RulePolicyOptions } from './rule-policy';
 export { MemorySessionStore, type SessionInfo, type SessionStore, SqliteSessionStore } from './session-store';

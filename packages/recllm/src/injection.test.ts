@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CorpusStore, type RetrievalMode } from './corpus-store';
+import { CorpusStore } from './corpus-store';
 import type { DialogueState } from './dialogue-state';
 import { factVocabulary } from './explanation-check';
 import { HashingEmbedder } from './hashing-embedder';
@@ -11,6 +11,7 @@ import type { ChatClient } from './llm-client';
 import { LlmRanker } from './llm-ranker';
 import { emptyProfile } from './profile';
 import { RuleRanker } from './ranker';
+import type { RetrievalMode } from './retrieval';
 import { itemFacts } from './simulator';
 import { generateCorpus } from './synthetic-corpus';
 

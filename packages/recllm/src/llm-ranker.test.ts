@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { candidateIds, startChatServer } from '../test/chat-server';
-import type { SearchHit } from './corpus-store';
 import type { DialogueState } from './dialogue-state';
 import { checkExplanation, factVocabulary } from './explanation-check';
 import type { Item } from './item';
@@ -8,6 +7,7 @@ import { LlmRanker } from './llm-ranker';
 import { OpenAiChatClient } from './openai-client';
 import { emptyProfile } from './profile';
 import { RuleRanker } from './ranker';
+import type { SearchHit } from './retrieval';
 import { generateCorpus } from './synthetic-corpus';
 
 const items = generateCorpus({ count: 200, seed: 4 });

@@ -1,6 +1,6 @@
-import type { SearchHit } from './corpus-store';
 import type { Candidate, DialogueState } from './dialogue-state';
 import type { Item } from './item';
+import type { SearchHit } from './retrieval';
 import { tokenize } from './text';
 
 /** What a ranker sees: the retrieval query, the retrieved hits (best first) and the session. */
