@@ -50,6 +50,10 @@ describe('parseConfig', () => {
 describe('configErrorFromIssues / issueKey', () => {
   it('joins paths with dots, numbers included', () => {
     expect(issueKey({ path: ['a', 0, 'b'], message: '' })).toBe('a.0.b');
+    // zod's unrecognized_keys issue on a strict object: the unknown key joins the path.
+    expect(issueKey({ path: ['optim'], message: 'Unrecognized key: "lrr"', keys: ['lrr'] })).toBe(
+      'optim.lrr',
+    );
     expect(issueKey({ path: [], message: '' }, 'top')).toBe('top');
     const e = configErrorFromIssues('x', [{ path: ['k'], message: 'bad' }]);
     expect([e.message, e.details.key]).toEqual(['x: k: bad', 'k']);

@@ -4,6 +4,8 @@ import { ConfigError } from './errors';
 export interface SchemaIssue {
   readonly path: readonly PropertyKey[];
   readonly message: string;
+  /** zod's `unrecognized_keys` issues list the unknown keys of a strict object here. */
+  readonly keys?: readonly string[];
 }
 
 /**
@@ -18,9 +20,13 @@ export interface SafeParser<T> {
   safeParse(input: unknown): SafeParseResult<T>;
 }
 
-/** A schema issue path as a dotted key (`groups.0.tasks`), or `root` when the issue is at the top. */
+/**
+ * A schema issue path as a dotted key (`groups.0.tasks`), or `root` when the issue is at the top. An
+ * unknown key of a strict object is part of the key (`optim.lrr`), so the message names it.
+ */
 export function issueKey(issue: SchemaIssue, root = '(root)'): string {
-  return issue.path.length === 0 ? root : issue.path.map((p) => String(p)).join('.');
+  const path = [...issue.path.map((p) => String(p)), ...(issue.keys?.slice(0, 1) ?? [])];
+  return path.length === 0 ? root : path.join('.');
 }
 
 /**

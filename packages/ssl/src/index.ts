@@ -7,7 +7,7 @@ export {
   augmentPolicySchema,
   parseAugmentPolicy,
 } from './augment/policy';
-export { type PreviewOptions, policyPreview } from './augment/preview';
+export { type PolicyPreviewOptions, policyPreview } from './augment/preview';
 export {
   makeViews,
   sampleViewTiming,

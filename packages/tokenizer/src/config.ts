@@ -1,4 +1,4 @@
-import { ConfigError, type TokenGrid, tokenCount } from '@vfmkit/core';
+import { ConfigError, parseConfig, type TokenGrid, tokenCount } from '@vfmkit/core';
 import { z } from 'zod';
 import { fsqCodebookSize } from './fsq';
 import { latentGrid } from './latent-grid';
@@ -130,16 +130,7 @@ export function stageFactors(downsample: readonly [number, number, number]): [nu
  * ClipSizeError when the clip is not a multiple of the downsampling.
  */
 export function parseTokenizerConfig(input: TokenizerConfigInput | TokenizerConfig = {}): TokenizerConfig {
-  const parsed = tokenizerConfigSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const key = issue.path.join('.') || '(root)';
-    throw new ConfigError(`invalid tokenizer config at ${key}: ${issue.message}`, {
-      key,
-      issues: parsed.error.issues,
-    });
-  }
-  const c = parsed.data;
+  const c = parseConfig(tokenizerConfigSchema, input, 'tokenizer config');
   const levels = stageCount(c.downsample) + 1;
   const widths = c.widths ?? Array.from({ length: levels }, (_, i) => c.baseWidth * Math.min(2 ** i, 4));
   if (widths.length !== levels)

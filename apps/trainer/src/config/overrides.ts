@@ -1,4 +1,4 @@
-import { ConfigError } from '@vfmkit/core';
+import { ConfigError, parseConfig, type SafeParser } from '@vfmkit/core';
 import type { z } from 'zod';
 
 /**
@@ -46,15 +46,5 @@ export function applyOverrides<T extends object>(base: T, overrides: readonly [s
  * (unknown keys included, since recipe schemas are strict).
  */
 export function validateConfig<S extends z.ZodType>(schema: S, value: unknown, what = 'config'): z.output<S> {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const path = issue.path.map(String);
-  if (issue.code === 'unrecognized_keys') path.push(...(issue as { keys: string[] }).keys);
-  const key = path.join('.') || '(root)';
-  const problems = result.error.issues.map(
-    (i) =>
-      `${[...i.path.map(String), ...((i as { keys?: string[] }).keys ?? [])].join('.') || '(root)'}: ${i.message}`,
-  );
-  throw new ConfigError(`invalid ${what} at "${key}": ${problems.join('; ')}`, { key, problems });
+  return parseConfig(schema as SafeParser<z.output<S>>, value, what);
 }

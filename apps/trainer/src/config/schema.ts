@@ -141,6 +141,8 @@ export const trainConfigSchema = z
     ssl: z.record(z.string(), z.unknown()).default({}),
     /** The `tokenizer` recipe's model (@vfmkit/tokenizer config without the clip size; validated there). */
     tokenizer: z.record(z.string(), z.unknown()).default({}),
+    /** The `lvmae` recipe: tokenizer run folder, decoder mask kind and budget, target (validated there). */
+    lvmae: z.record(z.string(), z.unknown()).default({}),
     masking: maskingSchema.default({
       encoder: { kind: 'tube', ratio: 0.9 },
       decoder: { kind: 'all', ratio: 0.5 },

@@ -5,7 +5,7 @@ import { AUGMENT_POLICY_NAMES, type AugmentPolicy, augmentPolicy } from './polic
 import { makeViews } from './views';
 
 /** What {@link policyPreview} draws. */
-export interface PreviewOptions {
+export interface PolicyPreviewOptions {
   /** Policies, one row each: names or policy objects (default: every named policy, mildest first). */
   readonly policies?: readonly (string | { name: string; policy: AugmentPolicy })[];
   /** Views per policy (default 3). */
@@ -28,7 +28,7 @@ const GAP = 2;
  * @param clip `[T, H, W, 3]` in [0, 1] (1 channel is drawn grey)
  * @throws ConfigError for an unknown policy name or bad option; ShapeError for a bad clip.
  */
-export function policyPreview(clip: Clip, options: PreviewOptions = {}): Uint8Array {
+export function policyPreview(clip: Clip, options: PolicyPreviewOptions = {}): Uint8Array {
   checkClip(clip);
   const [t, h, w, c] = clip.shape;
   const entries = (options.policies ?? AUGMENT_POLICY_NAMES).map((p) =>

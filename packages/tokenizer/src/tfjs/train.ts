@@ -1,4 +1,4 @@
-import { type Clip, ConfigError, Rng, ShapeError } from '@vfmkit/core';
+import { type Clip, ConfigError, parseConfig, Rng, ShapeError } from '@vfmkit/core';
 import { AdamW, clipGlobalNorm, computeGradients, disposeGrads, type Grads, tf } from '@vfmkit/nn';
 import { z } from 'zod';
 import type { TokenizerModel } from './tokenizer-model';
@@ -65,14 +65,7 @@ export function trainTokenizer(
   options: TrainTokenizerOptions,
   onStep?: (log: TokenizerStepLog) => void,
 ): TokenizerStepLog[] {
-  const parsed = trainTokenizerSchema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ConfigError(`trainTokenizer options: ${issue.path.join('.')}: ${issue.message}`, {
-      key: issue.path.join('.'),
-    });
-  }
-  const o = parsed.data;
+  const o = parseConfig(trainTokenizerSchema, options, 'trainTokenizer options');
   if (clips.length === 0) throw new ConfigError('trainTokenizer needs at least one clip', { key: 'clips' });
   const scorerLr = o.scorerLr ?? o.lr;
   const isScorer = (name: string) => name.startsWith('scorer.');
