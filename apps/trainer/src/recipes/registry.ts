@@ -1,12 +1,13 @@
 import { ConfigError } from '@vfmkit/core';
 import { jointEmbeddingRecipes } from './joint-embedding';
+import { lvmaeRecipe } from './lvmae';
 import { maeRecipes } from './mae';
 import type { Recipe } from './recipe';
 import { tokenizerRecipe } from './tokenizer';
 
 /** Every `vfm-train <recipe>`, by name. A new method registers here and nowhere else. */
 export const RECIPES: ReadonlyMap<string, Recipe> = new Map(
-  [...maeRecipes, ...jointEmbeddingRecipes, tokenizerRecipe].map((r) => [r.name, r as Recipe]),
+  [...maeRecipes, ...jointEmbeddingRecipes, tokenizerRecipe, lvmaeRecipe].map((r) => [r.name, r as Recipe]),
 );
 
 /** The registered recipe called `name`. @throws ConfigError naming the known recipes. */

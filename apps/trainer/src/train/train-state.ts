@@ -50,6 +50,7 @@ const IDENTITY_KEYS = [
   'views',
   'ssl',
   'tokenizer',
+  'lvmae',
   'batchSize',
 ] as const;
 

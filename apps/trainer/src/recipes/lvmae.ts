@@ -1,0 +1,102 @@
+/**
+ * The `lvmae` recipe (LVMAE: long-video MAE with adaptive decoder masking). A frozen tokenizer from a
+ * `vfm-train tokenizer` run (ONNX Runtime, in a worker; see {@link FrozenTokenizer}) gives every clip its
+ * token ids and priorities. The encoder sees the tokens that `masking.encoder` (tube or random) keeps;
+ * the decoder reconstructs only `lvmae.budget` (default 15%) of all tokens, the hidden ones with the
+ * highest priority (`lvmae.decoder: adaptive`; `random`, `uniform` and `running-cell` at the same budget
+ * for ablations), and predicts their token ids (`lvmae.target: tokens`, cross-entropy over the
+ * codebook) or their normalised pixels (`pixels`).
+ *
+ * Grid alignment: tokenizer token i and ViT token i cover the same `tubelet` of pixels, because the
+ * tokenizer's `downsample` must equal the ViT tubelet and both take the run's `[frames, size, size]`
+ * clip, and both number tokens t-major; {@link checkLvmaeGrid} throws `LvmaeGridError` otherwise.
+ *
+ * Token targets: FSQ ids are predicted with one softmax over the full codebook index (`prod(levels)`
+ * classes), LVMAE's and MAGVIT's choice: the codebook is small (1,000 codes for `[8, 5, 5, 5]`), and one
+ * softmax models the joint of the code dimensions, which per-dimension softmaxes would factorise away.
+ * LFQ ids (`2^bits` codes) use the same full-index softmax.
+ */
+import { type Clip, type Rng, tokenGridOf } from '@vfmkit/core';
+import { codebookSize } from '@vfmkit/tokenizer';
+import type { TrainConfig } from '../config/schema';
+import { encoderConfigOf } from '../train/model-spec';
+import { lvmaeBatch } from './lvmae-batch';
+import { checkLvmaeGrid, type LvmaeConfig, parseLvmaeConfig } from './lvmae-config';
+import { createLvmaeTrainable, type LvmaeModelSpec, type LvmaeTrainable } from './lvmae-model';
+import { FrozenTokenizer } from './lvmae-tokenizer';
+import type { Recipe } from './recipe';
+
+const MODEL_MODULE = new URL(
+  import.meta.url.endsWith('.ts') ? './lvmae-model.ts' : './lvmae-model.js',
+  import.meta.url,
+);
+
+/** Open tokenizers by run folder: one worker per folder for the life of the process (or until dispose). */
+const open = new Map<string, FrozenTokenizer>();
+
+/** The frozen tokenizer of `config.lvmae.tokenizer`, checked against the run's ViT grid; null if unused. */
+export function lvmaeTokenizerOf(
+  config: TrainConfig,
+  lvmae = parseLvmaeConfig(config.lvmae),
+): FrozenTokenizer | null {
+  if (lvmae.tokenizer === undefined) return null;
+  let tok = open.get(lvmae.tokenizer);
+  if (!tok) {
+    tok = FrozenTokenizer.open(lvmae.tokenizer);
+    open.set(lvmae.tokenizer, tok);
+  }
+  checkLvmaeGrid(tok, encoderConfigOf(config));
+  return tok;
+}
+
+/** Closes every tokenizer worker the recipe opened. */
+export function closeLvmaeTokenizers(): void {
+  for (const tok of open.values()) tok.close();
+  open.clear();
+}
+
+function needsTokens(lvmae: LvmaeConfig): boolean {
+  return lvmae.target === 'tokens' || lvmae.decoder === 'adaptive';
+}
+
+/** The model spec of a run: the MAE decoder with token targets over the tokenizer's codebook, or pixels. */
+export function lvmaeSpecOf(config: TrainConfig): LvmaeModelSpec {
+  const lvmae = parseLvmaeConfig(config.lvmae);
+  const encoder = encoderConfigOf(config);
+  const tok = lvmaeTokenizerOf(config, lvmae);
+  const decoder =
+    lvmae.target === 'tokens'
+      ? {
+          ...config.decoder,
+          target: 'tokens' as const,
+          vocabSize: codebookSize((tok as FrozenTokenizer).config),
+        }
+      : { ...config.decoder, target: 'pixels' as const, normPixels: true };
+  return { encoder, decoder, seed: config.seed };
+}
+
+export const lvmaeRecipe: Recipe<LvmaeModelSpec, LvmaeTrainable> = {
+  name: 'lvmae',
+  summary: 'LVMAE: frozen tokenizer, adaptive decoder masking at a 15% budget, token-id targets',
+  defaults: {
+    recipe: 'lvmae',
+    augment: [],
+    masking: { encoder: { kind: 'tube', ratio: 0.9 } },
+    lvmae: { decoder: 'adaptive', budget: 0.15, target: 'tokens' },
+  },
+  modelModule: MODEL_MODULE,
+  spec: lvmaeSpecOf,
+  createModel: createLvmaeTrainable,
+  batch(clips: readonly Clip[], config: TrainConfig, rng: Rng) {
+    const lvmae = parseLvmaeConfig(config.lvmae);
+    const grid = tokenGridOf([config.frames, config.size, config.size], encoderConfigOf(config).tubelet);
+    const tok = needsTokens(lvmae) ? lvmaeTokenizerOf(config, lvmae) : null;
+    return lvmaeBatch(clips, tok ? tok.encode(clips) : null, grid, config, lvmae, rng).batch;
+  },
+  async encoder(model, config) {
+    return { config: encoderConfigOf(config), weights: await model.mae.encoder.weights() };
+  },
+  dispose(model) {
+    model.mae.dispose();
+  },
+};
