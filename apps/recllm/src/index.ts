@@ -1,0 +1,18 @@
+export { BODY_LIMITS } from './api-schemas';
+export {
+  type AppContext,
+  dataPaths,
+  defaultEmbedder,
+  type OpenAppOptions,
+  openApp,
+  openCorpus,
+} from './app-context';
+export { type ChatOptions, runChat } from './chat';
+export { main, parseCli } from './cli';
+export { type DemoOptions, runDemo } from './demo';
+export { AppConfigError, IndexingError, MediaPathError } from './errors';
+export { type LlmFlags, policyFromFlags } from './llm';
+export { clipGif, firstFramePng, frameRgba, mediaType, resolveMediaFile, writeThumbnails } from './media';
+export { openApiDocument } from './openapi';
+export { type RunningServer, type StartServerOptions, startServer } from './serve';
+export { type AdminStore, buildServer, type ServerOptions } from './server';
