@@ -195,6 +195,19 @@ describe('vfm-train lvmae', () => {
     expect([...first.losses, ...second.losses]).toEqual(full.losses);
   }, 60_000);
 
+  it('predicts LFQ ids bit by bit (binary cross-entropy per bit)', async () => {
+    const lfq = await writeTokenizerRun(join(root, 'tok-lfq'), 8, 16, {
+      quantizer: { kind: 'lfq', bits: 6 },
+    });
+    const config = tiny('lfq', 8, { steps: 3, lvmae: { tokenizer: lfq, budget: 0.25 } });
+    const spec = lvmaeRecipe.spec(config);
+    expect(spec.decoder).toMatchObject({ target: 'bits', bits: 6 });
+    const result = await train(config, { progress: false });
+    // 6 bits of an untrained head: about ln 2 per bit
+    expect(result.losses[0].loss).toBeGreaterThan(0.4);
+    expect(result.losses[0].loss).toBeLessThan(1.2);
+  });
+
   it('trains the pixel-target ablation with a running-cell decoder and no tokenizer', async () => {
     const config = tiny('pixels', 8, {
       steps: 3,

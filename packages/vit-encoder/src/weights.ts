@@ -65,7 +65,9 @@ export function vitWeightSpecs(config: VitConfig): WeightSpec[] {
 
 /** Output size of the MAE decoder's head: pixels per tubelet, or the tokenizer's vocabulary. */
 export function maeTargetDim(encoder: VitConfig, decoder: MaeDecoderConfig): number {
-  return decoder.target === 'tokens' ? (decoder.vocabSize as number) : patchDim(encoder);
+  if (decoder.target === 'tokens') return decoder.vocabSize as number;
+  if (decoder.target === 'bits') return decoder.bits as number;
+  return patchDim(encoder);
 }
 
 /** Every trainable weight of an MAE decoder (prefixed `decoder.`), `[OUT, IN]` like {@link vitWeightSpecs}. */

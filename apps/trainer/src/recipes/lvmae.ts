@@ -12,12 +12,16 @@
  * clip, and both number tokens t-major; {@link checkLvmaeGrid} throws `LvmaeGridError` otherwise.
  *
  * Token targets: FSQ ids are predicted with one softmax over the full codebook index (`prod(levels)`
- * classes), LVMAE's and MAGVIT's choice: the codebook is small (1,000 codes for `[8, 5, 5, 5]`), and one
- * softmax models the joint of the code dimensions, which per-dimension softmaxes would factorise away.
- * LFQ ids (`2^bits` codes) use the same full-index softmax.
+ * classes), LVMAE's and MAGVIT's choice: the codebook is small (1,000 codes for `[8, 5, 5, 5]`, 64,000
+ * for the largest FSQ of the papers), and one softmax models the joint of the code dimensions, which
+ * per-dimension softmaxes over the levels would factorise away (they would only pay off for codebooks
+ * too large for one head). LFQ ids are predicted bit by bit (`target: 'bits'`, one logit per code
+ * dimension, binary cross-entropy per bit): LFQ's bits are independent signs by construction, and the
+ * head stays `bits` wide instead of `2^bits`.
  */
 import { type Clip, type Rng, tokenGridOf } from '@vfmkit/core';
 import { codebookSize } from '@vfmkit/tokenizer';
+import type { MaeDecoderConfigInput } from '@vfmkit/vit-encoder';
 import type { TrainConfig } from '../config/schema';
 import { encoderConfigOf } from '../train/model-spec';
 import { lvmaeBatch } from './lvmae-batch';
@@ -64,14 +68,14 @@ export function lvmaeSpecOf(config: TrainConfig): LvmaeModelSpec {
   const lvmae = parseLvmaeConfig(config.lvmae);
   const encoder = encoderConfigOf(config);
   const tok = lvmaeTokenizerOf(config, lvmae);
-  const decoder =
-    lvmae.target === 'tokens'
-      ? {
-          ...config.decoder,
-          target: 'tokens' as const,
-          vocabSize: codebookSize((tok as FrozenTokenizer).config),
-        }
-      : { ...config.decoder, target: 'pixels' as const, normPixels: true };
+  let decoder: MaeDecoderConfigInput = { ...config.decoder, target: 'pixels', normPixels: true };
+  if (lvmae.target === 'tokens') {
+    const q = (tok as FrozenTokenizer).config.quantizer;
+    decoder =
+      q.kind === 'lfq'
+        ? { ...config.decoder, target: 'bits', bits: q.bits }
+        : { ...config.decoder, target: 'tokens', vocabSize: codebookSize({ quantizer: q }) };
+  }
   return { encoder, decoder, seed: config.seed };
 }
 

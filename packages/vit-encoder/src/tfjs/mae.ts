@@ -102,7 +102,7 @@ export class MaeModel {
   }
 
   /**
-   * Predictions for the decoded tokens: `[B, Kd, t * p * p * C]` (pixels) or `[B, Kd, vocabSize]` (logits).
+   * Predictions for the decoded tokens: `[B, Kd, t * p * p * C]` (pixels), `[B, Kd, vocabSize]` (logits) or `[B, Kd, bits]` (one logit per bit).
    * @param clips `[B, T, H, W, C]` in [0, 1].
    */
   predict(
@@ -144,7 +144,9 @@ export class MaeModel {
   /**
    * The MAE loss on the decoded tokens: mean squared error against per-patch normalised pixels
    * (`normPixels`, the default) or raw pixels, averaged over tokens and values; or cross-entropy against
-   * `tokenIds`, averaged over tokens.
+   * `tokenIds`, averaged over tokens; or, for `bits` targets, binary cross-entropy per bit of `tokenIds`
+   * (bit i = `(id >> i) & 1`, LFQ's first code dimension in the least significant bit), averaged over
+   * tokens and bits.
    *
    * Call it inside `computeGradients` (training) or `tf.tidy` (evaluation): it does not wrap itself in
    * `tf.tidy`, because an inner tidy would dispose the gather indices that the backward pass still needs.
@@ -170,7 +172,7 @@ export class MaeModel {
       }
       const ids = options.tokenIds;
       if (!ids)
-        throw new ShapeError('token targets need tokenIds [B, N]', {
+        throw new ShapeError(`${this.decoderConfig.target} targets need tokenIds [B, N]`, {
           name: 'tokenIds',
           expected: [b, n],
           actual: [],
@@ -179,14 +181,26 @@ export class MaeModel {
       const labels = new Int32Array(b * kd);
       for (let i = 0; i < b * kd; i++) {
         const id = ids[Math.floor(i / kd) * n + masks.decode[i]];
-        if (id < 0 || id >= dim) {
-          throw new ShapeError(`token id ${id} is outside the vocabulary [0, ${dim})`, {
+        const vocab = this.decoderConfig.target === 'bits' ? 2 ** dim : dim;
+        if (id < 0 || id >= vocab) {
+          throw new ShapeError(`token id ${id} is outside the vocabulary [0, ${vocab})`, {
             name: 'tokenIds',
             expected: [b, n],
             actual: [ids.length],
           });
         }
         labels[i] = id;
+      }
+      if (this.decoderConfig.target === 'bits') {
+        // Binary cross-entropy with logits per bit, in the stable form max(x, 0) - x y + log(1 + e^-|x|).
+        const y = new Float32Array(b * kd * dim);
+        for (let i = 0; i < b * kd; i++) for (let j = 0; j < dim; j++) y[i * dim + j] = (labels[i] >>> j) & 1;
+        const x = tf.reshape(pred, [b * kd, dim]);
+        const bce = tf.add(
+          tf.sub(tf.relu(x), tf.mul(x, tf.tensor2d(y, [b * kd, dim]))),
+          tf.log1p(tf.exp(tf.neg(tf.abs(x)))),
+        );
+        return tf.mean(bce) as tf.Scalar;
       }
       const logp = tf.logSoftmax(tf.reshape(pred, [b * kd, dim]));
       const picked = tf.sum(tf.mul(logp, tf.oneHot(tf.tensor1d(labels, 'int32'), dim)), 1);
