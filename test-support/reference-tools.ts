@@ -112,3 +112,15 @@ export function referenceFfmpeg(): string | undefined {
   const found = findOnPath('ffmpeg');
   return found[0] ?? missing('ffmpeg', 'no ffmpeg on PATH');
 }
+
+/** A real service the app tests start (Debian packages `redis-server` and `chromium`). */
+export type ServiceBinary = 'redis-server' | 'chromium';
+
+/**
+ * The Debian service binary `name` on PATH (`redis-server` for queue tests, `chromium` for browser
+ * tests), or `undefined` (after throwing {@link MissingReferenceToolError} when `CI` is set).
+ */
+export function referenceService(name: ServiceBinary): string | undefined {
+  const found = findOnPath(name);
+  return found[0] ?? missing(name, `no ${name} on PATH (Debian: apt-get install -y ${name})`);
+}

@@ -50,12 +50,8 @@ function renderCards(recs) {
         img.addEventListener('mouseenter', () => (img.src = r.item.preview));
         img.addEventListener('mouseleave', () => (img.src = r.item.thumbnail));
       }
-      const like = el('button', { type: 'button', class: 'like', 'aria-pressed': 'false' }, '👍 Like');
-      const dislike = el(
-        'button',
-        { type: 'button', class: 'dislike', 'aria-pressed': 'false' },
-        '👎 Dislike',
-      );
+      const like = el('button', { type: 'button', class: 'like', 'aria-pressed': 'false' }, 'Like');
+      const dislike = el('button', { type: 'button', class: 'dislike', 'aria-pressed': 'false' }, 'Dislike');
       const vote = (kind, button) => async () => {
         try {
           const profile = await api(`/api/sessions/${sessionId}/feedback`, {
