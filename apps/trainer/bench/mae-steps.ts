@@ -18,8 +18,9 @@ import { maeBatch } from '../src/recipes/mae-batch';
 import { createMaeTrainable } from '../src/recipes/mae-model';
 import { recipeOf } from '../src/recipes/registry';
 import { dataParallelEngine } from '../src/train/data-parallel-engine';
-import { singleEngine, type TrainEngine } from '../src/train/engine';
+import { singleEngine } from '../src/train/engine';
 import { encoderConfigOf, maeSpecOf } from '../src/train/model-spec';
+import { timeEngine } from './time-engine';
 
 const steps = Number(process.env.VFM_BENCH_STEPS ?? 3);
 const variants = (process.env.VFM_BENCH_VARIANTS ?? 'tiny,S').split(',') as VitVariant[];
@@ -27,18 +28,6 @@ const frames = 16;
 const size = 224;
 /** Clips per worker: tiny fits 2 in one wasm heap, S only 1. */
 const perWorker = (variant: VitVariant) => (variant === 'tiny' || variant === 'nano' ? 2 : 1);
-
-async function timeEngine(engine: TrainEngine, batch: Parameters<TrainEngine['step']>[0]): Promise<number> {
-  await engine.step(batch, 1e-3);
-  const times: number[] = [];
-  for (let i = 0; i < steps; i++) {
-    const t0 = performance.now();
-    await engine.step(batch, 1e-3);
-    times.push(performance.now() - t0);
-  }
-  await engine.close();
-  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
-}
 
 function torchMs(config: ReturnType<typeof trainConfigSchema.parse>): number {
   const batchSize = config.batchSize;
@@ -96,7 +85,7 @@ async function runRow(variant: VitVariant, workers: number): Promise<void> {
     workers === 1
       ? singleEngine(createMaeTrainable(spec), config)
       : await dataParallelEngine(recipeOf('mae'), spec, config);
-  const ms = await timeEngine(engine, batch);
+  const ms = await timeEngine(engine, batch, steps);
   const torch = torchMs(config);
   console.log(JSON.stringify({ variant, workers, batchSize, ms, torch }));
 }

@@ -13,7 +13,8 @@ import { resolveConfig } from '../src/config/load-config';
 import { viewFrames } from '../src/recipes/joint-embedding';
 import { recipeOf } from '../src/recipes/registry';
 import { dataParallelEngine } from '../src/train/data-parallel-engine';
-import { singleEngine, type TrainEngine } from '../src/train/engine';
+import { singleEngine } from '../src/train/engine';
+import { timeEngine } from './time-engine';
 
 const steps = Number(process.env.VFM_BENCH_STEPS ?? 3);
 const variant = process.env.VFM_BENCH_VARIANT ?? 'tiny';
@@ -21,18 +22,6 @@ const variant = process.env.VFM_BENCH_VARIANT ?? 'tiny';
 const frames = 16;
 const size = 112;
 const clipsPerWorker = 2;
-
-async function timeEngine(engine: TrainEngine, batch: Parameters<TrainEngine['step']>[0]): Promise<number> {
-  await engine.step(batch, 1e-3);
-  const times: number[] = [];
-  for (let i = 0; i < steps; i++) {
-    const t0 = performance.now();
-    await engine.step(batch, 1e-3);
-    times.push(performance.now() - t0);
-  }
-  await engine.close();
-  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
-}
 
 async function runRow(method: string, workers: number): Promise<void> {
   await initBackend({ log: null });
@@ -62,7 +51,7 @@ async function runRow(method: string, workers: number): Promise<void> {
     workers === 1
       ? singleEngine(recipe.createModel(spec), config)
       : await dataParallelEngine(recipe, spec, config);
-  const ms = await timeEngine(engine, batch);
+  const ms = await timeEngine(engine, batch, steps);
   const e = spec.encoder;
   const peer = {
     threads: 2,
