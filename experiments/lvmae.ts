@@ -1,0 +1,161 @@
+/**
+ * LVMAE in miniature ("Extending Video Masked Autoencoders to 128 frames", Gundavarapu et al. 2024):
+ * at an equal decoder budget (15% of all tokens), does decoding the tokens a learned tokenizer ranks
+ * highest beat random, uniform and running-cell decoder masks; do token-id targets beat normalised
+ * pixels; do 64-frame clips beat 16-frame ones? Every cell trains `vfm-train lvmae` from the same frozen
+ * tokenizer (one `vfm-train tokenizer` run per clip length, trained once and shared by the cells), and
+ * is probed frozen on synth4d temporal localization, actions and depth.
+ *
+ * The tokenizers live in `$TMPDIR/vfm-lvmae-tokenizers/<budget>-f<frames>` (trained on first use,
+ * atomically renamed into place, reused by later cells and reruns).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CellKey, Study } from '../apps/trainer/src/study/study';
+
+const VFM_TRAIN = fileURLToPath(new URL('../apps/trainer/bin/vfm-train.mjs', import.meta.url));
+const SIZE = 32;
+
+const BUDGETS = {
+  quick: {
+    steps: 3,
+    batch: 2,
+    clips: 4,
+    tokenizerSteps: 2,
+    evalTrain: 8,
+    evalTest: 4,
+    evalSteps: 5,
+    tasks: 'actions',
+  },
+  full: {
+    steps: 150,
+    batch: 4,
+    clips: 64,
+    tokenizerSteps: 150,
+    evalTrain: 48,
+    evalTest: 24,
+    evalSteps: 100,
+    tasks: 'temporal,actions,depth',
+  },
+};
+
+/**
+ * The frozen tokenizer for `frames`-frame clips at this budget: trained by `vfm-train tokenizer` on
+ * first use (2 x 8 x 8 latent tokens, the grid of the nano/8 ViT with 2-frame tubelets; FSQ [8, 5, 5, 5]).
+ */
+function tokenizerRun(budget: 'quick' | 'full', frames: number): string {
+  const root = join(tmpdir(), 'vfm-lvmae-tokenizers');
+  const dir = join(root, `${budget}-f${frames}-s${SIZE}`);
+  if (existsSync(join(dir, 'tokenizer-encoder.onnx'))) return dir;
+  mkdirSync(root, { recursive: true });
+  const tmp = `${dir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  const b = BUDGETS[budget];
+  execFileSync(
+    process.execPath,
+    [
+      VFM_TRAIN,
+      'tokenizer',
+      `--out=${tmp}`,
+      '--no-progress',
+      `--steps=${b.tokenizerSteps}`,
+      '--batchSize=2',
+      `--frames=${frames}`,
+      `--size=${SIZE}`,
+      '--data.source=synth4d',
+      `--data.size=${b.clips}`,
+      `--checkpointEvery=${b.tokenizerSteps}`,
+      '--pictures=false',
+      '--tokenizer.baseWidth=8',
+    ],
+    { stdio: 'ignore' },
+  );
+  if (existsSync(join(dir, 'tokenizer-encoder.onnx'))) rmSync(tmp, { recursive: true, force: true });
+  else {
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(tmp, dir);
+  }
+  return dir;
+}
+
+const study: Study = {
+  name: 'lvmae',
+  question:
+    'At an equal 15% decoder budget, does adaptive (learned-priority) decoder masking beat random, uniform and running-cell masks; do token-id targets beat pixels; do 64-frame clips beat 16-frame ones? (LVMAE, Gundavarapu et al. 2024)',
+  axes: {
+    decoder: ['adaptive', 'random', 'uniform', 'running-cell'],
+    target: ['tokens', 'pixels'],
+    frames: [16, 64],
+    seed: [0, 1, 2],
+  },
+  axesFor: (budget) =>
+    budget === 'quick'
+      ? { decoder: ['adaptive', 'random'], target: ['tokens'], frames: [8], seed: [0] }
+      : {
+          decoder: ['adaptive', 'random', 'uniform', 'running-cell'],
+          target: ['tokens', 'pixels'],
+          frames: [16, 64],
+          seed: [0, 1, 2],
+        },
+  budgets: {
+    quick: {
+      description:
+        'adaptive vs random, token targets, 8 x 32 x 32 clips, 1 seed; tokenizer 2 steps, LVMAE 3 steps, actions probe of 5 steps',
+      parallel: 1,
+    },
+    full: {
+      description: `4 decoder masks x 2 targets x 16/64 frames x 3 seeds at a 15% budget; nano/8 ViT (2 x 8 x 8 tubelets) on ${SIZE} x ${SIZE} clips, tube masking 0.9, decoder 64 x 2; tokenizer ${BUDGETS.full.tokenizerSteps} steps per clip length; LVMAE ${BUDGETS.full.steps} steps of batch ${BUDGETS.full.batch} on ${BUDGETS.full.clips} synth4d scenes; frozen probes (${BUDGETS.full.tasks}) of ${BUDGETS.full.evalSteps} steps on ${BUDGETS.full.evalTrain} train / ${BUDGETS.full.evalTest} test clips`,
+      parallel: 1,
+    },
+  },
+  plan(cell: CellKey, budget) {
+    const b = BUDGETS[budget];
+    const frames = Number(cell.frames);
+    const tokenizer = tokenizerRun(budget, frames);
+    return {
+      recipe: 'lvmae',
+      train: [
+        `--steps=${b.steps}`,
+        `--batchSize=${b.batch}`,
+        `--frames=${frames}`,
+        `--size=${SIZE}`,
+        `--seed=${cell.seed}`,
+        '--model.variant=nano/8',
+        '--model.tubeletFrames=2',
+        '--data.source=synth4d',
+        `--data.size=${b.clips}`,
+        `--lvmae.tokenizer=${tokenizer}`,
+        `--lvmae.decoder=${cell.decoder}`,
+        `--lvmae.target=${cell.target}`,
+        '--lvmae.budget=0.15',
+        '--pictures=false',
+      ],
+      eval: [
+        '--suite',
+        'all',
+        '--tasks',
+        b.tasks,
+        '--adaptations',
+        'frozen',
+        '--train-clips',
+        String(b.evalTrain),
+        '--test-clips',
+        String(b.evalTest),
+        '--steps',
+        String(b.evalSteps),
+        '--seed',
+        String(cell.seed),
+      ],
+      measures: { frames },
+    };
+  },
+  analysis: [
+    { kind: 'spread', a: 'decoder', b: 'target' },
+    { kind: 'spread', a: 'decoder', b: 'frames' },
+  ],
+};
+
+export default study;
