@@ -191,6 +191,24 @@ describe('CorpusStore', () => {
     await store.delete(['from-other']);
   });
 
+  it('opens one new directory from several stores at once (the first creates the table)', async () => {
+    const fresh = mkdtempSync(join(tmpdir(), 'recllm-race-'));
+    try {
+      const stores = await Promise.all([0, 1, 2].map(() => CorpusStore.open({ dir: fresh, embedder })));
+      await stores[0].upsert(items.slice(0, 3));
+      await stores[2].refresh();
+      expect(stores[2].ids().sort()).toEqual(
+        items
+          .slice(0, 3)
+          .map((i) => i.id)
+          .sort(),
+      );
+      for (const s of stores) await s.close();
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
+    }
+  });
+
   it('searches video embeddings when items carry them', async () => {
     const v = embedder.embedOne('purple lighthouse');
     await store.upsert([

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import { ConfigError } from '@vfmkit/core';
@@ -82,7 +82,12 @@ export class CorpusStore implements Retriever {
           `store in ${dir} was built with embedder '${saved.embedder}' (dim ${saved.dim}), not '${meta.embedder}' (dim ${meta.dim})`,
           { dir, saved, requested: meta },
         );
-    } else writeFileSync(metaPath, JSON.stringify(meta));
+    } else {
+      // written whole (temp file + rename): a process opening the directory at the same time never reads half a file
+      const tmp = `${metaPath}.${process.pid}.${Date.now()}.tmp`;
+      writeFileSync(tmp, JSON.stringify(meta));
+      renameSync(tmp, metaPath);
+    }
     const conn = await lancedb.connect(dir);
     let table: lancedb.Table;
     if ((await conn.tableNames()).includes(tableName)) table = await conn.openTable(tableName);
@@ -99,7 +104,8 @@ export class CorpusStore implements Retriever {
         new Field('vector', vec(), false),
         new Field('video_vector', vec(), false),
       ]);
-      table = await conn.createEmptyTable(tableName, schema, { mode: 'create' });
+      // existOk: another process opening the same new directory at the same moment may create it first
+      table = await conn.createEmptyTable(tableName, schema, { mode: 'create', existOk: true });
     }
     const store = new CorpusStore(table, conn, embedder);
     const rows = (await table.query().select(['id', 'hash', 'item_json']).toArray()) as Row[];
