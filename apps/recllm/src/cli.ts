@@ -28,7 +28,14 @@ common flags:
   --llm URL --model M   an OpenAI-compatible server for the policy and ranker ($OPENAI_API_KEY is sent)
   --gguf PATH           a local GGUF model instead
   --k N                 recommendations per turn (default 5)
-  --mode M              retrieval: dense | lexical | hybrid (default hybrid)`;
+  --mode M              retrieval: dense | lexical | hybrid (default hybrid)
+
+index and worker:
+  --queue redis://H:P   fan the work out as BullMQ jobs (index) / take jobs from it (worker)
+  --attempts N          tries per item, with exponential backoff from --backoff-ms (default 3, 1000)
+  --lock-ms N           worker job lock: a killed worker's job runs again after this (default 30000)
+  --concurrency N       jobs a worker runs at once (default 1)
+  --no-progress         no progress bar`;
 
 const FLAGS = {
   data: { type: 'string' },
@@ -45,7 +52,8 @@ const FLAGS = {
   seed: { type: 'string' },
   user: { type: 'string' },
   queue: { type: 'string' },
-  encoder: { type: 'string' },
+  'lock-ms': { type: 'string' },
+  'backoff-ms': { type: 'string' },
   concurrency: { type: 'string' },
   attempts: { type: 'string' },
   'no-serve': { type: 'boolean' },
@@ -96,7 +104,8 @@ export function parseCli(argv: readonly string[]) {
       seed: int(v, 'seed', 0),
       user: v.user ?? process.env.USER ?? 'cli-user',
       queue: v.queue,
-      encoder: v.encoder,
+      lockMs: int(v, 'lock-ms', 30_000, 100),
+      backoffMs: int(v, 'backoff-ms', 1000),
       concurrency: int(v, 'concurrency', 1, 1),
       attempts: int(v, 'attempts', 3, 1),
       serve: !v['no-serve'],
@@ -149,6 +158,26 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (command === 'chat') {
       const { runChat } = await import('./chat');
       return await runChat({ ...flags, input: process.stdin, output: process.stdout });
+    }
+    if (command === 'index') {
+      const [manifest] = positionals;
+      if (!manifest) throw new AppConfigError('index needs a manifest: vfm-recllm index <manifest.json>');
+      const { runIndexCommand } = await import('./index-command');
+      return await runIndexCommand({ ...flags, manifest });
+    }
+    if (command === 'worker') {
+      if (!flags.queue) throw new AppConfigError('worker needs --queue redis://host:port');
+      const { runWorker } = await import('./queue');
+      const worker = await runWorker({
+        dataDir: flags.dataDir,
+        queue: flags.queue,
+        concurrency: flags.concurrency,
+        lockMs: flags.lockMs,
+      });
+      console.log(`worker ready on ${flags.queue}`);
+      await untilSignal();
+      await worker.close();
+      return 0;
     }
     throw new AppConfigError(`unknown command '${command}'\n${USAGE}`);
   } catch (error) {
