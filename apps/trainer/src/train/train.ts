@@ -5,7 +5,7 @@ import { assignParams, cosineSchedule, initBackend, type TrainableModel } from '
 import { saveVitCheckpoint } from '@vfmkit/vit-encoder';
 import { writeVitOnnx } from '@vfmkit/vit-encoder/onnx';
 import type { TrainConfig } from '../config/schema';
-import { heldOutSource, openClipSource } from '../data/clip-source';
+import { type ClipSource, heldOutSource, openClipSource } from '../data/clip-source';
 import { DataOrder } from '../data/data-order';
 import { renderLossCurve } from '../plot/loss-curve';
 import type { Recipe } from '../recipes/recipe';
@@ -89,25 +89,28 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
       { out },
     );
   }
-  const stop = new StopSignal();
   const backend = await initBackend();
   writeFileSync(files.config, `${JSON.stringify(config, null, 2)}\n`);
   const log = new JsonlLog(files.log);
-  const source = await openClipSource(config);
-  const heldOut = recipe.evaluate ? await heldOutSource(config) : null;
   const spec = recipe.spec(config);
-  const local: TrainableModel = recipe.createModel(spec);
+  const stop = new StopSignal();
+  let source: ClipSource | undefined;
+  let heldOut: ClipSource | null = null;
+  let local: TrainableModel | undefined;
   let engine: TrainEngine | undefined;
   try {
+    const data = (source = await openClipSource(config));
+    if (recipe.evaluate) heldOut = await heldOutSource(config);
+    const model = (local = recipe.createModel(spec));
     engine =
-      config.workers > 1 ? await dataParallelEngine(recipe, spec, config) : singleEngine(local, config);
+      config.workers > 1 ? await dataParallelEngine(recipe, spec, config) : singleEngine(model, config);
     const schedule = cosineSchedule({
       baseLr: config.optim.lr,
       minLr: config.optim.minLr,
       warmupSteps: Math.min(config.optim.warmupSteps, config.steps),
       totalSteps: config.steps,
     });
-    const order = new DataOrder(source.size, config.seed);
+    const order = new DataOrder(data.size, config.seed);
     let step = 0;
     if (options.resume) {
       const state = await loadTrainState(files.checkpoint, config);
@@ -123,7 +126,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
         recipe: recipe.name,
         backend: backend.backend,
         engine: engine.kind,
-        data: source.description,
+        data: data.description,
         params: spec,
       });
     }
@@ -137,17 +140,17 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
         params,
         optimizer: await run.optimizerState(),
       });
-      // In single mode `local` is the trained model; in data-parallel mode it takes the workers' weights.
-      if (run.kind === 'data-parallel') assignParams(local.params, params, { strict: true });
+      // In single mode `model` is the trained model; in data-parallel mode it takes the workers' weights.
+      if (run.kind === 'data-parallel') assignParams(model.params, params, { strict: true });
       const written = await writeArtifacts('checkpoint');
       log.write({ event: 'checkpoint', step, path: files.checkpoint, ...written });
       if (recipe.evaluate && heldOut)
-        log.write({ event: 'eval', step, ...(await recipe.evaluate(local, config, heldOut)) });
+        log.write({ event: 'eval', step, ...(await recipe.evaluate(model, config, heldOut)) });
     };
     /** The encoder (vit-encoder format, or ONNX when exporting) and the recipe's own files. */
     const writeArtifacts = async (when: 'checkpoint' | 'export') => {
       const written: Record<string, string> = {};
-      const encoder = await recipe.encoder?.(local, config);
+      const encoder = await recipe.encoder?.(model, config);
       if (encoder && when === 'checkpoint') {
         await saveVitCheckpoint(files.encoder, encoder.config, encoder.weights);
         written.encoder = files.encoder;
@@ -156,7 +159,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
         await writeVitOnnx(files.onnx, encoder.config, encoder.weights, { attention: 'matmul' });
         written.onnx = files.onnx;
       }
-      for (const [name, bytes] of Object.entries((await recipe.artifacts?.(local, config, when)) ?? {})) {
+      for (const [name, bytes] of Object.entries((await recipe.artifacts?.(model, config, when)) ?? {})) {
         await writeFileAtomic(join(out, name), [bytes]);
         written[name] = join(out, name);
       }
@@ -185,8 +188,8 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
       }
       const rng = stepRng(config.seed, step);
       const clips: Clip[] = [];
-      for (let i = 0; i < config.batchSize; i++) clips.push(await source.clip(order.next()));
-      source.prefetch?.(order.peek(config.batchSize));
+      for (let i = 0; i < config.batchSize; i++) clips.push(await data.clip(order.next()));
+      data.prefetch?.(order.peek(config.batchSize));
       const batch = recipe.batch(clips, config, rng);
       const lr = schedule(step);
       const t0 = performance.now();
@@ -254,7 +257,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
           .map((r) => ({ step: r.step as number, loss: r.loss as number }));
         writeFileSync(files.lossCurve, await renderLossCurve(points, `${recipe.name}: training loss`));
         pictures['loss.png'] = files.lossCurve;
-        for (const [name, png] of Object.entries((await recipe.pictures?.(local, config, source)) ?? {})) {
+        for (const [name, png] of Object.entries((await recipe.pictures?.(model, config, data)) ?? {})) {
           writeFileSync(join(out, name), png);
           pictures[name] = join(out, name);
         }
@@ -263,9 +266,9 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
     return result;
   } finally {
     stop.dispose();
-    await source.close?.();
+    await source?.close?.();
     await heldOut?.close?.();
     await engine?.close();
-    recipe.dispose(local);
+    if (local) recipe.dispose(local);
   }
 }
