@@ -3,11 +3,13 @@
  * at an equal decoder budget (15% of all tokens), does decoding the tokens a learned tokenizer ranks
  * highest beat random, uniform and running-cell decoder masks; do token-id targets beat normalised
  * pixels; do 64-frame clips beat 16-frame ones? Every cell trains `vfm-train lvmae` from the same frozen
- * tokenizer (one `vfm-train tokenizer` run per clip length, trained once and shared by the cells), and
- * is probed frozen on synth4d temporal localization, actions and depth.
+ * tokenizer (one `vfm-train tokenizer` run on short clips, trained once and shared by the cells; the
+ * recipe exports it from its checkpoint at each cell's clip length, since it is fully convolutional),
+ * and is probed frozen on synth4d temporal localization, actions and depth.
  *
- * The tokenizers live in `$TMPDIR/vfm-lvmae-tokenizers/<budget>-f<frames>` (trained on first use,
- * atomically renamed into place, reused by later cells and reruns).
+ * The tokenizer lives in `$TMPDIR/vfm-lvmae-tokenizers/<budget>` (trained on first use, atomically
+ * renamed into place, reused by later cells and reruns). Training it directly on 64-frame clips of
+ * 32 x 32 does not fit tfjs-wasm's heap at batch 2 (measured: out-of-bounds abort).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
@@ -25,6 +27,7 @@ const BUDGETS = {
     batch: 2,
     clips: 4,
     tokenizerSteps: 2,
+    tokenizerFrames: 4,
     evalTrain: 8,
     evalTest: 4,
     evalSteps: 5,
@@ -35,6 +38,7 @@ const BUDGETS = {
     batch: 4,
     clips: 64,
     tokenizerSteps: 150,
+    tokenizerFrames: 16,
     evalTrain: 48,
     evalTest: 24,
     evalSteps: 100,
@@ -43,13 +47,14 @@ const BUDGETS = {
 };
 
 /**
- * The frozen tokenizer for `frames`-frame clips at this budget: trained by `vfm-train tokenizer` on
- * first use (2 x 8 x 8 latent tokens, the grid of the nano/8 ViT with 2-frame tubelets; FSQ [8, 5, 5, 5]).
+ * The frozen tokenizer of this budget, trained by `vfm-train tokenizer` on first use on
+ * `tokenizerFrames`-frame clips (2 x 8 x 8 latent tokens, the grid of the nano/8 ViT with 2-frame
+ * tubelets; FSQ [8, 5, 5, 5]).
  */
-function tokenizerRun(budget: 'quick' | 'full', frames: number): string {
+function tokenizerRun(budget: 'quick' | 'full'): string {
   const root = join(tmpdir(), 'vfm-lvmae-tokenizers');
-  const dir = join(root, `${budget}-f${frames}-s${SIZE}`);
-  if (existsSync(join(dir, 'tokenizer-encoder.onnx'))) return dir;
+  const dir = join(root, `${budget}-s${SIZE}`);
+  if (existsSync(join(dir, 'tokenizer.safetensors'))) return dir;
   mkdirSync(root, { recursive: true });
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
@@ -63,7 +68,7 @@ function tokenizerRun(budget: 'quick' | 'full', frames: number): string {
       '--no-progress',
       `--steps=${b.tokenizerSteps}`,
       '--batchSize=2',
-      `--frames=${frames}`,
+      `--frames=${b.tokenizerFrames}`,
       `--size=${SIZE}`,
       '--data.source=synth4d',
       `--data.size=${b.clips}`,
@@ -73,7 +78,7 @@ function tokenizerRun(budget: 'quick' | 'full', frames: number): string {
     ],
     { stdio: 'ignore' },
   );
-  if (existsSync(join(dir, 'tokenizer-encoder.onnx'))) rmSync(tmp, { recursive: true, force: true });
+  if (existsSync(join(dir, 'tokenizer.safetensors'))) rmSync(tmp, { recursive: true, force: true });
   else {
     rmSync(dir, { recursive: true, force: true });
     renameSync(tmp, dir);
@@ -103,18 +108,18 @@ const study: Study = {
   budgets: {
     quick: {
       description:
-        'adaptive vs random, token targets, 8 x 32 x 32 clips, 1 seed; tokenizer 2 steps, LVMAE 3 steps, actions probe of 5 steps',
+        'adaptive vs random, token targets, 8 x 32 x 32 clips, 1 seed; tokenizer 2 steps on 4-frame clips, LVMAE 3 steps, actions probe of 5 steps',
       parallel: 1,
     },
     full: {
-      description: `4 decoder masks x 2 targets x 16/64 frames x 3 seeds at a 15% budget; nano/8 ViT (2 x 8 x 8 tubelets) on ${SIZE} x ${SIZE} clips, tube masking 0.9, decoder 64 x 2; tokenizer ${BUDGETS.full.tokenizerSteps} steps per clip length; LVMAE ${BUDGETS.full.steps} steps of batch ${BUDGETS.full.batch} on ${BUDGETS.full.clips} synth4d scenes; frozen probes (${BUDGETS.full.tasks}) of ${BUDGETS.full.evalSteps} steps on ${BUDGETS.full.evalTrain} train / ${BUDGETS.full.evalTest} test clips`,
+      description: `4 decoder masks x 2 targets x 16/64 frames x 3 seeds at a 15% budget; nano/8 ViT (2 x 8 x 8 tubelets) on ${SIZE} x ${SIZE} clips, tube masking 0.9, decoder 64 x 2; tokenizer ${BUDGETS.full.tokenizerSteps} steps on ${BUDGETS.full.tokenizerFrames}-frame clips; LVMAE ${BUDGETS.full.steps} steps of batch ${BUDGETS.full.batch} on ${BUDGETS.full.clips} synth4d scenes; frozen probes (${BUDGETS.full.tasks}) of ${BUDGETS.full.evalSteps} steps on ${BUDGETS.full.evalTrain} train / ${BUDGETS.full.evalTest} test clips`,
       parallel: 1,
     },
   },
   plan(cell: CellKey, budget) {
     const b = BUDGETS[budget];
     const frames = Number(cell.frames);
-    const tokenizer = tokenizerRun(budget, frames);
+    const tokenizer = tokenizerRun(budget);
     return {
       recipe: 'lvmae',
       train: [

@@ -30,8 +30,10 @@ describe('vfm-study lvmae', () => {
     });
     const code = await new Promise<number | null>((done) => child.once('exit', (c) => done(c)));
     expect(code, output).toBe(0);
-    const tokenizer = join(root, 'vfm-lvmae-tokenizers', 'quick-f8-s32');
-    expect(existsSync(join(tokenizer, 'tokenizer-encoder.onnx'))).toBe(true);
+    const tokenizer = join(root, 'vfm-lvmae-tokenizers', 'quick-s32');
+    expect(existsSync(join(tokenizer, 'tokenizer.safetensors'))).toBe(true);
+    // trained on 4-frame clips, used by the 8-frame cells
+    expect(JSON.parse(readFileSync(join(tokenizer, 'config.json'), 'utf8')).frames).toBe(4);
     const results = readFileSync(join(out, 'results.jsonl'), 'utf8')
       .trim()
       .split('\n')

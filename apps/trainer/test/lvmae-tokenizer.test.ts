@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { assignParams, paramsToTensors, tf } from '@vfmkit/nn';
 import { VideoTokenizer } from '@vfmkit/tokenizer/onnx';
+import { loadTokenizer, stackClips, TokenizerModel } from '@vfmkit/tokenizer/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FrozenTokenizer } from '../src/recipes/lvmae-tokenizer';
 import { writeTokenizerRun } from './lvmae-fixture';
@@ -40,6 +42,27 @@ describe('FrozenTokenizer', () => {
     expect([...out[2].ids]).toEqual([...out[0].ids]);
     await direct.dispose();
     frozen.close();
+  });
+
+  it('exports a checkpoint at another clip length: an 8-frame tokenizer tokenizes 16-frame clips as tfjs does', async () => {
+    const dir = await writeTokenizerRun(join(root, 'ckpt'), 8, 16, {}, { onnx: false, checkpoint: true });
+    expect(() => FrozenTokenizer.open(dir)).toThrow(/tokenizer-encoder.onnx does not exist/);
+    const frozen = FrozenTokenizer.open(dir, [16, 16, 16]);
+    expect(frozen.clip).toEqual([16, 16, 16]);
+    expect(frozen.grid).toEqual({ t: 8, h: 2, w: 2 });
+    const clips = [clip(3, 16), clip(4, 16)];
+    const out = frozen.encode(clips);
+    frozen.close();
+    // tfjs: the same weights in a model built for 16-frame clips
+    const saved = await loadTokenizer(join(dir, 'tokenizer.safetensors'));
+    const model = new TokenizerModel({ ...saved.config, frames: 16 }, 0);
+    assignParams(model.params, await paramsToTensors(saved.params), { strict: true });
+    saved.dispose();
+    const x = stackClips(clips);
+    const ids = tf.tidy(() => Array.from(model.reconstruct(x).ids.dataSync()));
+    x.dispose();
+    model.dispose();
+    expect([...out[0].ids, ...out[1].ids]).toEqual(ids);
   });
 
   it('names a folder without ONNX graphs', () => {

@@ -1,18 +1,29 @@
 /**
  * LVMAE's frozen tokenizer, callable synchronously from a recipe's `batch`: the ONNX graphs of a
- * `vfm-train tokenizer` run (`tokenizer-encoder.onnx`, `tokenizer-decoder.onnx`) run on ONNX Runtime in
- * a worker thread; the training thread posts clips and blocks on a shared flag (`Atomics.wait`) until the
+ * `vfm-train tokenizer` run run on ONNX Runtime in a worker thread. With a clip size and the run's
+ * `tokenizer.safetensors`, the graphs are exported from the checkpoint at that clip size (the tokenizer
+ * is fully convolutional: one trained on 16-frame clips tokenizes 64- or 128-frame clips); otherwise the
+ * run's exported `tokenizer-encoder.onnx` / `tokenizer-decoder.onnx` (fixed to its training clip) are used; the training thread posts clips and blocks on a shared flag (`Atomics.wait`) until the
  * ids and priorities come back (`receiveMessageOnPort`). Results are cached in memory per clip content,
  * so a finite dataset (`data.size > 0`, no augmentation) is tokenized once per clip.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
-import { type Clip, ConfigError, type TokenGrid, VfmError } from '@vfmkit/core';
-import type { TokenizerConfig } from '@vfmkit/tokenizer';
+import {
+  CheckpointError,
+  type Clip,
+  ConfigError,
+  parseSafetensors,
+  type TokenGrid,
+  VfmError,
+} from '@vfmkit/core';
+import { parseTokenizerConfig, type TokenizerConfig } from '@vfmkit/tokenizer';
+import { exportTokenizerOnnx } from '@vfmkit/tokenizer/onnx';
+import { TOKENIZER_CONFIG_KEY } from '@vfmkit/tokenizer/tfjs';
 
 /** The tokenizer worker failed to start or to encode. Code `LVMAE_TOKENIZER`. */
 export class TokenizerWorkerError extends VfmError {
@@ -82,19 +93,32 @@ export class FrozenTokenizer {
 
   /**
    * Opens the tokenizer of a run folder (blocks until ONNX Runtime has loaded both graphs).
-   * @throws ConfigError (key `lvmae.tokenizer`) when the folder lacks the ONNX files;
-   *   TokenizerWorkerError when the worker cannot load them.
+   * @param clip `[T, H, W]` to tokenize: the graphs are exported from `tokenizer.safetensors` at this
+   *   size when the folder has it; without it (or without `clip`) the folder's ONNX graphs are used.
+   * @throws ConfigError (key `lvmae.tokenizer`) when the folder has neither; CheckpointError for a
+   *   checkpoint that is not a tokenizer's; TokenizerWorkerError when the worker cannot load the graphs.
    */
-  static open(folder: string): FrozenTokenizer {
+  static open(folder: string, clip?: readonly [number, number, number]): FrozenTokenizer {
     const dir = resolve(folder);
-    const encoder = join(dir, 'tokenizer-encoder.onnx');
-    const decoder = join(dir, 'tokenizer-decoder.onnx');
-    for (const f of [encoder, decoder]) {
-      if (!existsSync(f))
-        throw new ConfigError(
-          `lvmae.tokenizer: ${f} does not exist; point it at a finished \`vfm-train tokenizer\` run folder (exportOnnx on)`,
-          { key: 'lvmae.tokenizer', value: folder },
-        );
+    const ckpt = join(dir, 'tokenizer.safetensors');
+    let encoder: string | Uint8Array = join(dir, 'tokenizer-encoder.onnx');
+    let decoder: string | Uint8Array = join(dir, 'tokenizer-decoder.onnx');
+    if (clip && existsSync(ckpt)) {
+      const file = parseSafetensors(readFileSync(ckpt), ckpt);
+      const raw = file.metadata[TOKENIZER_CONFIG_KEY];
+      if (!raw)
+        throw new CheckpointError(`${ckpt} is not a tokenizer checkpoint (no "${TOKENIZER_CONFIG_KEY}")`, {
+          path: ckpt,
+        });
+      ({ encoder, decoder } = exportTokenizerOnnx(parseTokenizerConfig(JSON.parse(raw)), file.tensors, clip));
+    } else {
+      for (const f of [encoder, decoder] as string[]) {
+        if (!existsSync(f))
+          throw new ConfigError(
+            `lvmae.tokenizer: ${f} does not exist; point it at a \`vfm-train tokenizer\` run folder (tokenizer.safetensors, or its ONNX export)`,
+            { key: 'lvmae.tokenizer', value: folder },
+          );
+      }
     }
     const flag = new Int32Array(new SharedArrayBuffer(4));
     const { port1, port2 } = new MessageChannel();

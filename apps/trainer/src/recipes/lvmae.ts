@@ -8,8 +8,10 @@
  * codebook) or their normalised pixels (`pixels`).
  *
  * Grid alignment: tokenizer token i and ViT token i cover the same `tubelet` of pixels, because the
- * tokenizer's `downsample` must equal the ViT tubelet and both take the run's `[frames, size, size]`
- * clip, and both number tokens t-major; {@link checkLvmaeGrid} throws `LvmaeGridError` otherwise.
+ * tokenizer's `downsample` must equal the ViT tubelet, both take the run's `[frames, size, size]` clip
+ * (the tokenizer's graphs are exported from its checkpoint at that size, so a tokenizer trained on short
+ * clips serves long ones), and both number tokens t-major; {@link checkLvmaeGrid} throws
+ * `LvmaeGridError` otherwise.
  *
  * Token targets: FSQ ids are predicted with one softmax over the full codebook index (`prod(levels)`
  * classes), LVMAE's and MAGVIT's choice: the codebook is small (1,000 codes for `[8, 5, 5, 5]`, 64,000
@@ -38,16 +40,21 @@ const MODEL_MODULE = new URL(
 /** Open tokenizers by run folder: one worker per folder for the life of the process (or until dispose). */
 const open = new Map<string, FrozenTokenizer>();
 
-/** The frozen tokenizer of `config.lvmae.tokenizer`, checked against the run's ViT grid; null if unused. */
+/**
+ * The frozen tokenizer of `config.lvmae.tokenizer` at the run's clip size, checked against the run's ViT
+ * grid; null if unused.
+ */
 export function lvmaeTokenizerOf(
   config: TrainConfig,
   lvmae = parseLvmaeConfig(config.lvmae),
 ): FrozenTokenizer | null {
   if (lvmae.tokenizer === undefined) return null;
-  let tok = open.get(lvmae.tokenizer);
+  const clip = [config.frames, config.size, config.size] as const;
+  const key = `${lvmae.tokenizer}|${clip.join('x')}`;
+  let tok = open.get(key);
   if (!tok) {
-    tok = FrozenTokenizer.open(lvmae.tokenizer);
-    open.set(lvmae.tokenizer, tok);
+    tok = FrozenTokenizer.open(lvmae.tokenizer, clip);
+    open.set(key, tok);
   }
   checkLvmaeGrid(tok, encoderConfigOf(config));
   return tok;
