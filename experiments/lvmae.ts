@@ -5,9 +5,18 @@
  * pixels; do 64-frame clips beat 16-frame ones? Every cell trains `vfm-train lvmae` from the same frozen
  * tokenizer (one `vfm-train tokenizer` run on short clips, trained once and shared by the cells; the
  * recipe exports it from its checkpoint at each cell's clip length, since it is fully convolutional),
- * and is probed frozen on synth4d temporal localization, actions and depth.
+ * and is probed frozen on synth4d temporal localization, actions and point tracking (the 4D task).
  *
- * The tokenizer lives in `$TMPDIR/vfm-lvmae-tokenizers/<budget>` (trained on first use, atomically
+ * Sizing the full budget (measured 2026-11-27 on the shared 2-core machine, load ~6): tokenizer steps
+ * ~1.3 s (16 x 32 x 32, batch 2: ~2.5 min for 100); LVMAE steps at batch 4 ~0.28 s (64 frames) and
+ * ~0.1 s (16 frames); vfm-eval on a 64-frame encoder, 20 probe steps, 48/24 clips: temporal 6.7 s,
+ * actions 2.7 s, tracking 8.6 s, pose 14.2 s, depth 51.3 s (so depth, the costliest 4D probe, is left
+ * out). Estimate: ~80 s per 64-frame cell and ~40 s per 16-frame cell, 48 cells, ~50-60 min in all.
+ * A larger budget (more steps, 64 x 64 clips, 128 frames, depth) needs hours here: each doubling of
+ * steps or clips doubles the time, and 128-frame full decoding does not fit tfjs-wasm's 2 GB heap
+ * (bench:lvmae); the adaptive budget does.
+ *
+ * The tokenizer lives in `$TMPDIR/vfm-lvmae-tokenizers/<budget>-s32` (delete it after changing the tokenizer settings here) (trained on first use, atomically
  * renamed into place, reused by later cells and reruns). Training it directly on 64-frame clips of
  * 32 x 32 does not fit tfjs-wasm's heap at batch 2 (measured: out-of-bounds abort).
  */
@@ -34,15 +43,15 @@ const BUDGETS = {
     tasks: 'actions',
   },
   full: {
-    steps: 150,
+    steps: 120,
     batch: 4,
     clips: 64,
-    tokenizerSteps: 150,
+    tokenizerSteps: 100,
     tokenizerFrames: 16,
     evalTrain: 48,
     evalTest: 24,
-    evalSteps: 100,
-    tasks: 'temporal,actions,depth',
+    evalSteps: 60,
+    tasks: 'temporal,actions,tracking',
   },
 };
 
