@@ -16,9 +16,10 @@
  * steps or clips doubles the time, and 128-frame full decoding does not fit tfjs-wasm's 2 GB heap
  * (bench:lvmae); the adaptive budget does.
  *
- * The tokenizer lives in `$TMPDIR/vfm-lvmae-tokenizers/<budget>-s32` (delete it after changing the tokenizer settings here) (trained on first use, atomically
- * renamed into place, reused by later cells and reruns). Training it directly on 64-frame clips of
- * 32 x 32 does not fit tfjs-wasm's heap at batch 2 (measured: out-of-bounds abort).
+ * The tokenizer lives in `$TMPDIR/vfm-lvmae-tokenizers/<budget>-s32`: trained on first use, renamed
+ * into place atomically, reused by later cells and reruns (delete it after changing its settings here).
+ * Training it directly on 64-frame clips of 32 x 32 does not fit tfjs-wasm's heap at batch 2 (measured:
+ * out-of-bounds abort), hence one short-clip tokenizer for every clip length.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
