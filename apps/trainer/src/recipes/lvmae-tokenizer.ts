@@ -38,6 +38,12 @@ export interface ClipTokens {
   readonly priorities: Float32Array;
 }
 
+/**
+ * Clips whose tokens stay cached (oldest dropped first): ~8 bytes per token, so 65,536 clips of 512
+ * tokens hold 256 MiB. A finite dataset (`data.size`) smaller than this is tokenized once.
+ */
+export const MAX_CACHED_CLIPS = 65_536;
+
 /** Wait per request before giving up (a stuck worker must not hang training forever). */
 const TIMEOUT_MS = 600_000;
 
@@ -175,12 +181,19 @@ export class FrozenTokenizer {
       };
       this.encodeCalls++;
       const n = this.tokens;
+      const result = new Map<string, ClipTokens>();
       missing.forEach((i, j) => {
-        this.cache.set(keys[i], {
+        result.set(keys[i], {
           ids: out.ids.slice(j * n, (j + 1) * n),
           priorities: out.priorities.slice(j * n, (j + 1) * n),
         });
       });
+      const hits = keys.map((k) => this.cache.get(k) ?? (result.get(k) as ClipTokens));
+      for (const [k, v] of result) {
+        if (this.cache.size >= MAX_CACHED_CLIPS) this.cache.delete(this.cache.keys().next().value as string);
+        this.cache.set(k, v);
+      }
+      return hits;
     }
     return keys.map((k) => this.cache.get(k) as ClipTokens);
   }
