@@ -13,7 +13,7 @@ let llm: Awaited<ReturnType<typeof startChatServer>>;
 let server: RunningServer;
 
 /** A scripted OpenAI-compatible model: the policy retrieves, then recommends; the ranker reverses the pool. */
-function answer(req: ReceivedRequest): string {
+function answer(req: ReceivedRequest): string | number {
   const name = req.response_format?.json_schema?.name;
   if (name === 'ranking') {
     const ids = candidateIds(req);
