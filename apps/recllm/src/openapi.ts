@@ -98,6 +98,16 @@ export function openApiDocument(): Record<string, unknown> {
           },
         },
       },
+      '/api/sessions/{id}/end': {
+        post: {
+          summary: 'End a session: folds it into the user profile (read by the next session)',
+          parameters: sessionParam,
+          responses: {
+            '200': { description: 'the updated profile', content: out(profileOut) },
+            ...errors(400, 404, 409),
+          },
+        },
+      },
       '/api/admin/items': {
         post: {
           summary: 'Add or update items (idempotent by id + content hash)',

@@ -213,6 +213,10 @@ export function buildServer(options: ServerOptions): FastifyInstance {
       throw new HttpError(404, 'UNKNOWN_ITEM', `unknown item '${body.itemId.slice(0, 128)}'`);
     return manager.feedback(s.sessionId, body.itemId, body.kind);
   });
+  app.post('/api/sessions/:id/end', async (req) => {
+    const s = live(req);
+    return manager.endSession(s.sessionId);
+  });
   app.post('/api/sessions/:id/messages', async (req, reply: FastifyReply) => {
     const s = live(req);
     const { text } = parse(messageBody, req.body, 'message');

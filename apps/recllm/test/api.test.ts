@@ -90,6 +90,21 @@ describe('happy paths', () => {
     expect(s.turns[1].recommendations).toHaveLength(3);
   });
 
+  it('ends a session: the profile carries over to the next session of the user', async () => {
+    const { sessionId } = (await post('/api/sessions', { userId: 'dora' })).json();
+    await post(`/api/sessions/${sessionId}/messages`, {
+      text: "a green cube, but I don't like striped ones",
+    });
+    const ended = await post(`/api/sessions/${sessionId}/end`, {});
+    expect(ended.statusCode).toBe(200);
+    expect(ended.json().dislikes).toContain('striped');
+    expect(ended.json().sessions).toBe(1);
+    expect((await post(`/api/sessions/${sessionId}/messages`, { text: 'more' })).statusCode).toBe(409);
+    expect((await post(`/api/sessions/${sessionId}/end`, {})).statusCode).toBe(409);
+    const next = (await post('/api/sessions', { userId: 'dora' })).json();
+    expect(next.profile.dislikes).toContain('striped');
+  });
+
   it('serves the page, the OpenAPI document and thumbnails', async () => {
     const page = await app.inject('/');
     expect(page.statusCode).toBe(200);
