@@ -11,6 +11,7 @@ import { type TrainConfig, trainConfigSchema } from '../src/config/schema';
 import { closeLvmaeTokenizers, lvmaeRecipe } from '../src/recipes/lvmae';
 import { lvmaeBatch, lvmaeDecoderMask } from '../src/recipes/lvmae-batch';
 import { LvmaeGridError, parseLvmaeConfig } from '../src/recipes/lvmae-config';
+import { JsonlLog } from '../src/run/jsonl-log';
 import { runFiles, train } from '../src/train/train';
 import { writeTokenizerRun } from './lvmae-fixture';
 
@@ -182,6 +183,10 @@ describe('vfm-train lvmae', () => {
     expect(first).toBeGreaterThan(5); // ~ ln(1000): the codebook of FSQ [8, 5, 5, 5]
     expect(last).toBeLessThan(first / 2);
     const files = runFiles(result.out);
+    const [evaluation] = JsonlLog.read(files.log).filter((r) => r.event === 'eval');
+    expect(evaluation.step).toBe(40);
+    expect(evaluation.heldOutLoss).toBeGreaterThan(0);
+    expect(evaluation.heldOutTop1).toBeTypeOf('number');
     const { config: vit } = await loadVitCheckpoint(files.encoder);
     expect(vit.frames).toBe(64);
     expect(existsSync(files.onnx)).toBe(true);
@@ -206,6 +211,9 @@ describe('vfm-train lvmae', () => {
     // 6 bits of an untrained head: about ln 2 per bit
     expect(result.losses[0].loss).toBeGreaterThan(0.4);
     expect(result.losses[0].loss).toBeLessThan(1.2);
+    const [evaluation] = JsonlLog.read(runFiles(result.out).log).filter((r) => r.event === 'eval');
+    expect(evaluation.heldOutBitAccuracy).toBeTypeOf('number');
+    expect(evaluation.heldOutTop1).toBeUndefined();
   });
 
   it('trains the pixel-target ablation with a running-cell decoder and no tokenizer', async () => {

@@ -22,15 +22,24 @@
  * head stays `bits` wide instead of `2^bits`.
  */
 import { type Clip, type Rng, tokenGridOf } from '@vfmkit/core';
+import { tf } from '@vfmkit/nn';
 import { codebookSize } from '@vfmkit/tokenizer';
 import type { MaeDecoderConfigInput } from '@vfmkit/vit-encoder';
 import type { TrainConfig } from '../config/schema';
 import { encoderConfigOf } from '../train/model-spec';
+import { stepRng } from '../train/step-rng';
 import { lvmaeBatch } from './lvmae-batch';
 import { checkLvmaeGrid, type LvmaeConfig, parseLvmaeConfig } from './lvmae-config';
 import { createLvmaeTrainable, type LvmaeModelSpec, type LvmaeTrainable } from './lvmae-model';
 import { FrozenTokenizer } from './lvmae-tokenizer';
 import type { Recipe } from './recipe';
+
+/** Held-out clips scored at every checkpoint. */
+const EVAL_CLIPS = 8;
+
+function gridOf(config: TrainConfig) {
+  return tokenGridOf([config.frames, config.size, config.size], encoderConfigOf(config).tubelet);
+}
 
 const MODEL_MODULE = new URL(
   import.meta.url.endsWith('.ts') ? './lvmae-model.ts' : './lvmae-model.js',
@@ -100,9 +109,56 @@ export const lvmaeRecipe: Recipe<LvmaeModelSpec, LvmaeTrainable> = {
   createModel: createLvmaeTrainable,
   batch(clips: readonly Clip[], config: TrainConfig, rng: Rng) {
     const lvmae = parseLvmaeConfig(config.lvmae);
-    const grid = tokenGridOf([config.frames, config.size, config.size], encoderConfigOf(config).tubelet);
     const tok = needsTokens(lvmae) ? lvmaeTokenizerOf(config, lvmae) : null;
-    return lvmaeBatch(clips, tok ? tok.encode(clips) : null, grid, config, lvmae, rng).batch;
+    return lvmaeBatch(clips, tok ? tok.encode(clips) : null, gridOf(config), config, lvmae, rng).batch;
+  },
+  /**
+   * Held-out metrics at every checkpoint, on the first {@link EVAL_CLIPS} validation clips with a fixed
+   * mask draw: the loss (`heldOutLoss`), and for token targets the top-1 accuracy of the predicted ids
+   * of the decoded tokens (`heldOutTop1`), for bit targets the accuracy per bit (`heldOutBitAccuracy`).
+   */
+  async evaluate(model, config, heldOut) {
+    const lvmae = parseLvmaeConfig(config.lvmae);
+    const clips: Clip[] = [];
+    for (let i = 0; i < Math.min(EVAL_CLIPS, heldOut.size); i++) clips.push(await heldOut.clip(i));
+    const tok = needsTokens(lvmae) ? lvmaeTokenizerOf(config, lvmae) : null;
+    const { batch } = lvmaeBatch(
+      clips,
+      tok ? tok.encode(clips) : null,
+      gridOf(config),
+      config,
+      lvmae,
+      stepRng(config.seed, -1),
+    );
+    const clipBatch = {
+      data: batch.clips.data as Float32Array,
+      shape: batch.clips.shape as [number, number, number, number, number],
+    };
+    const masks = { visible: batch.visible.data as Int32Array, decode: batch.decode.data as Int32Array };
+    const tokenIds = batch.tokenIds?.data as Int32Array | undefined;
+    return tf.tidy(() => {
+      const out: Record<string, number> = {
+        heldOutLoss: model.mae.loss(clipBatch, masks, { tokenIds }).dataSync()[0],
+      };
+      if (!tokenIds) return out;
+      const pred = model.mae.predict(clipBatch, masks);
+      const [b, kd, dim] = pred.shape;
+      const n = tokenIds.length / b;
+      const label = (i: number) => tokenIds[Math.floor(i / kd) * n + masks.decode[i]];
+      if (model.mae.decoderConfig.target === 'bits') {
+        const logits = pred.dataSync();
+        let right = 0;
+        for (let i = 0; i < b * kd; i++)
+          for (let j = 0; j < dim; j++) if (logits[i * dim + j] > 0 === ((label(i) >>> j) & 1) > 0) right++;
+        out.heldOutBitAccuracy = right / (b * kd * dim);
+      } else {
+        const top = tf.argMax(pred, 2).dataSync();
+        let right = 0;
+        for (let i = 0; i < b * kd; i++) if (top[i] === label(i)) right++;
+        out.heldOutTop1 = right / (b * kd);
+      }
+      return out;
+    });
   },
   async encoder(model, config) {
     return { config: encoderConfigOf(config), weights: await model.mae.encoder.weights() };
