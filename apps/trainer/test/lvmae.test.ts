@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '@vfmkit/core';
@@ -204,7 +204,7 @@ describe('vfm-train lvmae', () => {
     const lfq = await writeTokenizerRun(join(root, 'tok-lfq'), 8, 16, {
       quantizer: { kind: 'lfq', bits: 6 },
     });
-    const config = tiny('lfq', 8, { steps: 3, lvmae: { tokenizer: lfq, budget: 0.25 } });
+    const config = tiny('lfq', 8, { steps: 3, pictures: true, lvmae: { tokenizer: lfq, budget: 0.25 } });
     const spec = lvmaeRecipe.spec(config);
     expect(spec.decoder).toMatchObject({ target: 'bits', bits: 6 });
     const result = await train(config, { progress: false });
@@ -214,14 +214,18 @@ describe('vfm-train lvmae', () => {
     const [evaluation] = JsonlLog.read(runFiles(result.out).log).filter((r) => r.event === 'eval');
     expect(evaluation.heldOutBitAccuracy).toBeTypeOf('number');
     expect(evaluation.heldOutTop1).toBeUndefined();
+    // the predicted bits decoded by the tokenizer, drawn beside the input
+    expect(readFileSync(result.pictures['reconstruction.png']).subarray(1, 4).toString()).toBe('PNG');
   });
 
   it('trains the pixel-target ablation with a running-cell decoder and no tokenizer', async () => {
     const config = tiny('pixels', 8, {
       steps: 3,
+      pictures: true,
       lvmae: { decoder: 'running-cell', budget: 0.25, target: 'pixels' },
     });
     const result = await train(config, { progress: false });
+    expect(readFileSync(result.pictures['reconstruction.png']).subarray(1, 4).toString()).toBe('PNG');
     expect(result.losses).toHaveLength(3);
     for (const l of result.losses) expect(Number.isFinite(l.loss)).toBe(true);
   });

@@ -95,6 +95,8 @@ export class FrozenTokenizer {
     readonly clip: readonly [number, number, number],
     /** The latent grid. */
     readonly grid: TokenGrid,
+    /** The ONNX graphs the worker runs (paths or bytes), e.g. to decode ids in this thread. */
+    readonly graphs: { readonly encoder: string | Uint8Array; readonly decoder: string | Uint8Array },
   ) {}
 
   /**
@@ -135,7 +137,10 @@ export class FrozenTokenizer {
       clip: [number, number, number];
       grid: TokenGrid;
     };
-    return new FrozenTokenizer(dir, worker, port1, flag, ready.config, ready.clip, ready.grid);
+    return new FrozenTokenizer(dir, worker, port1, flag, ready.config, ready.clip, ready.grid, {
+      encoder,
+      decoder,
+    });
   }
 
   private static wait(folder: string, flag: Int32Array, port: MessagePort): Record<string, unknown> {

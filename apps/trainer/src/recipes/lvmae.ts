@@ -24,8 +24,10 @@
 import { type Clip, type Rng, tokenGridOf } from '@vfmkit/core';
 import { tf } from '@vfmkit/nn';
 import { codebookSize } from '@vfmkit/tokenizer';
-import type { MaeDecoderConfigInput } from '@vfmkit/vit-encoder';
+import { VideoTokenizer } from '@vfmkit/tokenizer/onnx';
+import { type MaeDecoderConfigInput, patchTargets } from '@vfmkit/vit-encoder';
 import type { TrainConfig } from '../config/schema';
+import { reconstructionPicture } from '../report/reconstruction-picture';
 import { encoderConfigOf } from '../train/model-spec';
 import { stepRng } from '../train/step-rng';
 import { lvmaeBatch } from './lvmae-batch';
@@ -159,6 +161,75 @@ export const lvmaeRecipe: Recipe<LvmaeModelSpec, LvmaeTrainable> = {
       }
       return out;
     });
+  },
+  /**
+   * `reconstruction.png` for the first two clips (fixed mask draw): input | encoder view | the decoded
+   * tokens filled in. Pixel targets show the de-normalised predictions; token targets show the frozen
+   * tokenizer's decoding of the predicted ids (the true ids elsewhere), i.e. what the decoder's
+   * predictions mean in pixels.
+   */
+  async pictures(model, config, source) {
+    const lvmae = parseLvmaeConfig(config.lvmae);
+    const clips = [await source.clip(0), await source.clip(Math.min(1, source.size - 1))];
+    const tok = needsTokens(lvmae) ? lvmaeTokenizerOf(config, lvmae) : null;
+    const { batch, masks } = lvmaeBatch(
+      clips,
+      tok ? tok.encode(clips) : null,
+      gridOf(config),
+      config,
+      lvmae,
+      stepRng(config.seed, -1),
+    );
+    const clipBatch = {
+      data: batch.clips.data as Float32Array,
+      shape: batch.clips.shape as [number, number, number, number, number],
+    };
+    const tubelet = encoderConfigOf(config).tubelet;
+    const argmax = lvmae.target === 'tokens' && model.mae.decoderConfig.target === 'tokens';
+    let out: Float32Array = new Float32Array(0);
+    let top: Int32Array | null = null;
+    let shape: number[] = [];
+    tf.tidy(() => {
+      const pred = model.mae.predict(clipBatch, { visible: masks.visible, decode: masks.decode });
+      out = pred.dataSync() as Float32Array;
+      shape = pred.shape;
+      if (argmax) top = tf.argMax(pred, 2).dataSync() as Int32Array;
+    });
+    const [b, kd, dim] = shape;
+    let predictions = out;
+    if (lvmae.target === 'tokens') {
+      const ids = Int32Array.from(batch.tokenIds.data as Int32Array);
+      const n = ids.length / b;
+      for (let i = 0; i < b * kd; i++) {
+        let id = 0;
+        if (top) id = (top as Int32Array)[i];
+        else for (let j = 0; j < dim; j++) if (out[i * dim + j] > 0) id += 2 ** j;
+        ids[Math.floor(i / kd) * n + masks.decode[i]] = id;
+      }
+      const t = tok as FrozenTokenizer;
+      const onnx = await VideoTokenizer.load(t.graphs.encoder, t.graphs.decoder, { device: 'cpu' });
+      try {
+        const decoded = await onnx.decode(ids);
+        const patches = patchTargets(decoded.data, clipBatch.shape, tubelet, false);
+        const pd = patches.length / (b * n);
+        predictions = new Float32Array(b * kd * pd);
+        for (let i = 0; i < b * kd; i++) {
+          const src = (Math.floor(i / kd) * n + masks.decode[i]) * pd;
+          predictions.set(patches.subarray(src, src + pd), i * pd);
+        }
+      } finally {
+        await onnx.dispose();
+      }
+    }
+    const png = reconstructionPicture({
+      clips: clipBatch,
+      tubelet,
+      hidden: masks.hidden,
+      decode: masks.decode,
+      predictions,
+      normPixels: lvmae.target === 'pixels',
+    });
+    return { 'reconstruction.png': png };
   },
   async encoder(model, config) {
     return { config: encoderConfigOf(config), weights: await model.mae.encoder.weights() };
