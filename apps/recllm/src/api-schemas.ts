@@ -24,6 +24,7 @@ export const feedbackBody = z
   .strict();
 export const addItemsBody = z.object({ items: z.array(itemSchema).min(1).max(1000) }).strict();
 export const updateItemBody = itemSchema;
+export const similarQuery = z.object({ k: z.coerce.number().int().min(1).max(50).default(5) }).strict();
 
 /** One recommendation as the API returns it. */
 export const recommendationOut = z.object({

@@ -35,6 +35,7 @@ index and worker:
   --attempts N          tries per item, with exponential backoff from --backoff-ms (default 3, 1000)
   --lock-ms N           worker job lock: a killed worker's job runs again after this (default 30000)
   --concurrency N       jobs a worker runs at once (default 1)
+  --encoder PATH        a vit-encoder model (.onnx, checkpoint, run folder): store video features for 'similar'
   --no-progress         no progress bar`;
 
 const FLAGS = {
@@ -52,6 +53,7 @@ const FLAGS = {
   seed: { type: 'string' },
   user: { type: 'string' },
   queue: { type: 'string' },
+  encoder: { type: 'string' },
   'lock-ms': { type: 'string' },
   'backoff-ms': { type: 'string' },
   concurrency: { type: 'string' },
@@ -104,6 +106,7 @@ export function parseCli(argv: readonly string[]) {
       seed: int(v, 'seed', 0),
       user: v.user ?? process.env.USER ?? 'cli-user',
       queue: v.queue,
+      encoder: v.encoder,
       lockMs: int(v, 'lock-ms', 30_000, 100),
       backoffMs: int(v, 'backoff-ms', 1000),
       concurrency: int(v, 'concurrency', 1, 1),
@@ -173,6 +176,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         queue: flags.queue,
         concurrency: flags.concurrency,
         lockMs: flags.lockMs,
+        encoder: flags.encoder,
       });
       console.log(`worker ready on ${flags.queue}`);
       await untilSignal();

@@ -15,6 +15,8 @@ export interface IndexOptions {
   manifest: string;
   /** `redis://host:port`: queue the work for `vfm-recllm worker` processes instead of doing it here. */
   queue?: string;
+  /** A vit-encoder model (`.onnx`, checkpoint or run folder) for video features (local runs; workers take their own `--encoder`). */
+  encoder?: string;
   attempts?: number;
   backoffMs?: number;
   progress?: boolean;
@@ -36,7 +38,9 @@ export async function runIndex(options: IndexOptions): Promise<IndexResult> {
   const log = options.log ?? (() => {});
   const items = readIndexManifest(options.manifest);
   const tasks = await Promise.all(items.map(indexTask));
-  const target = await openIndexTarget(options.dataDir);
+  const target = await openIndexTarget(options.dataDir, {
+    encoderPath: options.queue ? undefined : options.encoder,
+  });
   const skipped: string[] = [];
   const todo: IndexTask[] = [];
   for (const t of tasks) {

@@ -11,8 +11,19 @@ export { type ChatOptions, runChat } from './chat';
 export { main, parseCli } from './cli';
 export { type DemoOptions, runDemo } from './demo';
 export { AppConfigError, IndexingError, MediaPathError } from './errors';
+export { type IndexOptions, type IndexResult, runIndex } from './index-command';
+export {
+  featuresPath,
+  indexOne,
+  loadVideoEncoder,
+  openIndexTarget,
+  readIndexManifest,
+  type VideoFeatureEncoder,
+} from './indexer';
 export { type LlmFlags, policyFromFlags } from './llm';
 export { clipGif, firstFramePng, frameRgba, mediaType, resolveMediaFile, writeThumbnails } from './media';
 export { openApiDocument } from './openapi';
+export { enqueueAndWait, redisConnection, runWorker } from './queue';
 export { type RunningServer, type StartServerOptions, startServer } from './serve';
 export { type AdminStore, buildServer, type ServerOptions } from './server';
+export { VideoFeatureStore } from './video-features';

@@ -9,6 +9,7 @@ import { dataPaths, openCorpus } from './app-context';
 import { AppConfigError } from './errors';
 import { IndexLedger } from './ledger';
 import { writeThumbnails } from './media';
+import { VideoFeatureStore } from './video-features';
 
 /** Frames decoded per video for the GIF preview (the first is the PNG thumbnail). */
 export const PREVIEW_FRAMES = 16;
@@ -96,39 +97,97 @@ export async function indexTask(item: ItemInput): Promise<IndexTask> {
   return { item, sourceHash };
 }
 
-/** A worker's view of a data folder: the store, the ledger, the media folder. */
+/** A video encoder as the indexer uses it: a name and one pooled `[D]` feature per video file. */
+export interface VideoFeatureEncoder {
+  /** Stored with each feature (features of different models are never compared). */
+  readonly model: string;
+  embedFile(path: string): Promise<Float32Array>;
+}
+
+/** The features file of a data folder. */
+export function featuresPath(dataDir: string): string {
+  return join(dataDir, 'video-features.db');
+}
+
+/**
+ * Loads a vit-encoder `VideoEncoder` (an exported `.onnx`, a checkpoint or a run folder) on ONNX
+ * Runtime (CPU) as a {@link VideoFeatureEncoder}: each video is decoded at the model's clip size
+ * `[T, H, W]` (T frames spread uniformly, resized) and its pooled embedding returned.
+ */
+export async function loadVideoEncoder(path: string): Promise<VideoFeatureEncoder> {
+  const { VideoEncoder } = await import('@vfmkit/vit-encoder/onnx');
+  const encoder = await VideoEncoder.load(path, { device: 'cpu', log: () => {} });
+  const [T, H, W] = encoder.meta.clip;
+  const model = `vit-encoder:${await fileSha256(encoder.source?.onnx ?? path).catch(() => path)}`.slice(
+    0,
+    80,
+  );
+  return {
+    model,
+    async embedFile(file: string) {
+      const info = await probeVideo(file);
+      const clip = await decodeClip(file, {
+        indices: uniformIndices(info.frameCount, T),
+        size: { width: W, height: H },
+        info,
+      });
+      const out = await encoder.embed({ data: clip.data, shape: [1, T, H, W, 3] });
+      return Float32Array.from(out.pooled);
+    },
+  };
+}
+
+/** A worker's view of a data folder: the store, the ledger, the media folder, the optional encoder. */
 export interface IndexTarget {
   readonly store: CorpusStore;
   readonly ledger: IndexLedger;
   readonly mediaDir: string;
+  readonly encoder?: VideoFeatureEncoder;
+  readonly features?: VideoFeatureStore;
   close(): Promise<void>;
 }
 
-/** Opens a data folder for indexing. */
-export async function openIndexTarget(dataDir: string): Promise<IndexTarget> {
+/** Opens a data folder for indexing (with `encoderPath`, video features are computed too). */
+export async function openIndexTarget(
+  dataDir: string,
+  options: { encoderPath?: string } = {},
+): Promise<IndexTarget> {
   const paths = dataPaths(dataDir);
+  const encoder = options.encoderPath ? await loadVideoEncoder(options.encoderPath) : undefined;
   const store = await openCorpus(dataDir);
   const ledger = new IndexLedger(join(dataDir, 'index-ledger.db'));
+  const features = encoder ? new VideoFeatureStore(featuresPath(dataDir)) : undefined;
   return {
     store,
     ledger,
     mediaDir: paths.media,
+    encoder,
+    features,
     async close() {
+      features?.close();
       ledger.close();
       await store.close();
     },
   };
 }
 
-/** Whether the task is already done: same source hash in the ledger and the item in the store. */
+/**
+ * Whether the task is already done: same source hash in the ledger, the item in the store, and, with
+ * an encoder, its features from that model.
+ */
 export function alreadyIndexed(target: IndexTarget, task: IndexTask): boolean {
-  return target.ledger.get(task.item.id) === task.sourceHash && target.store.get(task.item.id) !== undefined;
+  return (
+    target.ledger.get(task.item.id) === task.sourceHash &&
+    target.store.get(task.item.id) !== undefined &&
+    (!target.encoder || target.features?.get(task.item.id)?.model === target.encoder.model)
+  );
 }
 
 /**
  * Indexes one video: probes and decodes {@link PREVIEW_FRAMES} frames spread over it (@vfmkit/video,
  * resized to {@link THUMB_WIDTH} wide), writes `<id>.png` (first frame) and `<id>.gif`, upserts the
- * item with `media.thumbnailPath` (idempotent: id + content hash), then records it in the ledger.
+ * item with `media.thumbnailPath` (idempotent: id + content hash), then records it in the ledger. With
+ * an encoder, the video's pooled feature is stored first (`video-features.db`).
  * @returns `skipped` when {@link alreadyIndexed}.
  * @throws VideoDecodeError for a missing or undecodable video.
  */
@@ -150,6 +209,8 @@ export async function indexOne(target: IndexTarget, task: IndexTask): Promise<'i
     { data: clip.data, shape: clip.shape },
     false,
   );
+  if (target.encoder && target.features)
+    target.features.put(task.item.id, target.encoder.model, await target.encoder.embedFile(clipPath));
   const item: Item = parseItem({ ...task.item, media: { ...task.item.media, thumbnailPath: png } });
   await target.store.upsert([item]);
   target.ledger.put(item.id, task.sourceHash);

@@ -143,6 +143,21 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { '200': { description: 'deleted' }, ...errors(400, 401, 403, 404) },
         },
       },
+      '/api/items/{id}/similar': {
+        get: {
+          summary: 'Items whose video features (index --encoder) are closest to this one (cosine)',
+          parameters: [
+            ...itemParam,
+            {
+              name: 'k',
+              in: 'query',
+              required: false,
+              schema: { type: 'integer', minimum: 1, maximum: 50, default: 5 },
+            },
+          ],
+          responses: { '200': { description: 'similar items with scores' }, ...errors(400, 404) },
+        },
+      },
       '/thumbnails/{name}': {
         get: {
           summary: 'A thumbnail (PNG) or preview (GIF) from the media folder',

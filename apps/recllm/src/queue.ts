@@ -47,6 +47,8 @@ export interface WorkerOptions {
   dataDir: string;
   queue: string;
   concurrency?: number;
+  /** A vit-encoder model for video features (see `index --encoder`). */
+  encoder?: string;
   /** Lock on an active job in ms (default 30,000): a killed worker's job is retried after this. */
   lockMs?: number;
   log?: (line: string) => void;
@@ -58,7 +60,7 @@ export interface WorkerOptions {
  * are idempotent, so a job run twice writes its item once.
  */
 export async function runWorker(options: WorkerOptions): Promise<{ close(): Promise<void> }> {
-  const target = await openIndexTarget(options.dataDir);
+  const target = await openIndexTarget(options.dataDir, { encoderPath: options.encoder });
   const log = options.log ?? ((l: string) => console.log(l));
   const lockDuration = options.lockMs ?? 30_000;
   const client = redisClient(options.queue);

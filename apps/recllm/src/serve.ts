@@ -1,6 +1,7 @@
 import type { Logger, RetrievalMode } from '@vfmkit/recllm';
 import type { FastifyInstance } from 'fastify';
 import { type AppContext, openApp } from './app-context';
+import { featuresPath } from './indexer';
 import { type LlmFlags, policyFromFlags } from './llm';
 import { buildServer } from './server';
 
@@ -41,6 +42,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     store: context.store,
     sessions: context.sessions,
     mediaDir: context.mediaDir,
+    featuresPath: featuresPath(options.dataDir),
     adminToken: options.adminToken,
     log: options.log,
   });

@@ -23,11 +23,13 @@ import {
   feedbackBody,
   messageBody,
   sessionIdSchema,
+  similarQuery,
   updateItemBody,
 } from './api-schemas';
 import { MediaPathError } from './errors';
 import { mediaType, resolveMediaFile } from './media';
 import { openApiDocument } from './openapi';
+import { VideoFeatureStore } from './video-features';
 
 /** The corpus as the server needs it: reads, plus writes for the admin routes. */
 export interface AdminStore extends Retriever {
@@ -44,6 +46,8 @@ export interface ServerOptions {
   mediaDir: string;
   /** Bearer token of the corpus admin routes; without one they answer 403. */
   adminToken?: string;
+  /** The video features file (`video-features.db`) for `GET /api/items/:id/similar`. */
+  featuresPath?: string;
   /** Fastify's request log (default off). */
   log?: boolean;
 }
@@ -283,6 +287,25 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     const item = store.get((req.params as { id: string }).id);
     if (!item) throw new HttpError(404, 'UNKNOWN_ITEM', 'unknown item');
     return itemCard(item);
+  });
+
+  let features: VideoFeatureStore | undefined;
+  app.addHook('onClose', async () => features?.close());
+  app.get('/api/items/:id/similar', async (req) => {
+    const id = (req.params as { id: string }).id;
+    if (!store.get(id)) throw new HttpError(404, 'UNKNOWN_ITEM', `unknown item '${id.slice(0, 128)}'`);
+    const k = parse(similarQuery, req.query, 'query').k;
+    if (!features && options.featuresPath) features = VideoFeatureStore.openIfExists(options.featuresPath);
+    const hits = features?.similar(id, k, (other) => store.get(other) !== undefined);
+    if (!hits)
+      throw new HttpError(
+        404,
+        'NO_VIDEO_FEATURES',
+        `item '${id}' has no video features (index with --encoder)`,
+      );
+    return {
+      similar: hits.map((h) => ({ id: h.id, score: h.score, item: itemCard(store.get(h.id) as Item) })),
+    };
   });
 
   app.get('/thumbnails/*', async (req, reply) => {

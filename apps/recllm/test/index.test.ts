@@ -5,13 +5,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import { generateCorpus, type Item, renderSyntheticClip } from '@vfmkit/recllm';
-import { writeVideo } from '@vfmkit/video';
+import { decodeClip, probeVideo, uniformIndices, writeVideo } from '@vfmkit/video';
+import { decodeVariant, initVitWeights } from '@vfmkit/vit-encoder';
+import { exportVitOnnx, VideoEncoder } from '@vfmkit/vit-encoder/onnx';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { referenceService } from '../../../test-support/reference-tools';
 import { openCorpus } from '../src/app-context';
 import { runIndex } from '../src/index-command';
+import { featuresPath } from '../src/indexer';
 import { IndexLedger } from '../src/ledger';
+import { buildServer } from '../src/server';
+import { VideoFeatureStore } from '../src/video-features';
 import { type CliProcess, startCli } from './cli-process';
 
 // Debian's redis-server; in CI a missing one fails here instead of skipping.
@@ -19,6 +24,7 @@ const REDIS = referenceService('redis-server');
 
 let root: string;
 let manifest: string;
+let vitPath: string;
 let items: Item[];
 const GOOD = 12;
 
@@ -39,6 +45,10 @@ beforeAll(async () => {
   entries.push({ ...items[0], id: 'vid-broken', media: { clipPath: 'videos/broken.mp4' } });
   manifest = join(root, 'manifest.json');
   writeFileSync(manifest, JSON.stringify({ items: entries }));
+  // a tiny random-weight vit-encoder exported to ONNX: the video feature model of the local run
+  const config = decodeVariant('nano/8', { frames: 4, imageSize: [16, 16] });
+  vitPath = join(root, 'vit.onnx');
+  writeFileSync(vitPath, exportVitOnnx(config, initVitWeights(config, 1, { std: 0.2 })));
 }, 60_000);
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -51,7 +61,14 @@ async function tableRows(dataDir: string): Promise<string[]> {
 
 it('indexes a manifest locally, writes thumbnails, reports failures, and resumes by content hash', async () => {
   const data = join(root, 'local');
-  const r1 = await runIndex({ dataDir: data, manifest, attempts: 2, backoffMs: 10, progress: false });
+  const r1 = await runIndex({
+    dataDir: data,
+    manifest,
+    attempts: 2,
+    backoffMs: 10,
+    progress: false,
+    encoder: vitPath,
+  });
   expect(r1.indexed.sort()).toEqual(items.map((i) => i.id).sort());
   expect(r1.failed.map((f) => f.id)).toEqual(['vid-broken']);
   expect(r1.failed[0].reason).toMatch(/broken\.mp4/);
@@ -76,7 +93,57 @@ it('indexes a manifest locally, writes thumbnails, reports failures, and resumes
       }
   expect(err / (64 * 64 * 3)).toBeLessThan(12);
 
-  const r2 = await runIndex({ dataDir: data, manifest, attempts: 1, progress: false });
+  // video features: the encoder's pooled output for 4 frames spread over the file, at 16 x 16
+  const encoder = await VideoEncoder.load(vitPath, { device: 'cpu', log: () => {} });
+  const file = join(root, 'videos', 'vid-0.mp4');
+  const info = await probeVideo(file);
+  const clip0 = await decodeClip(file, {
+    indices: uniformIndices(info.frameCount, 4),
+    size: { width: 16, height: 16 },
+  });
+  const want = (await encoder.embed({ data: clip0.data, shape: [1, 4, 16, 16, 3] })).pooled;
+  const features = new VideoFeatureStore(featuresPath(data));
+  const got = features.get('vid-0')?.vector as Float32Array;
+  expect(got.length).toBe(64);
+  for (let d = 0; d < 64; d++) expect(got[d]).toBeCloseTo(want[d], 5);
+  // "more like this": cosine over the stored features, checked against a float64 recomputation
+  const vec = (id: string) => Array.from(features.get(id)?.vector as Float32Array);
+  const cos = (a: number[], b: number[]) => {
+    let ab = 0;
+    let aa = 0;
+    let bb = 0;
+    for (let d = 0; d < a.length; d++) {
+      ab += a[d] * b[d];
+      aa += a[d] * a[d];
+      bb += b[d] * b[d];
+    }
+    return ab / Math.sqrt(aa * bb);
+  };
+  const expected = items
+    .filter((i) => i.id !== 'vid-0')
+    .map((i) => ({ id: i.id, score: cos(vec('vid-0'), vec(i.id)) }))
+    .sort((a, b) => b.score - a.score)
+    .slice(0, 3);
+  features.close();
+  const st = await openCorpus(data);
+  const app = buildServer({
+    manager: undefined as never,
+    store: st,
+    sessions: undefined as never,
+    mediaDir: join(data, 'media'),
+    featuresPath: featuresPath(data),
+  });
+  const sim = await app.inject('/api/items/vid-0/similar?k=3');
+  expect(sim.statusCode).toBe(200);
+  const hits = sim.json().similar as { id: string; score: number }[];
+  expect(hits.map((h) => h.id)).toEqual(expected.map((e) => e.id));
+  hits.forEach((h, i) => expect(h.score).toBeCloseTo(expected[i].score, 5));
+  expect((await app.inject('/api/items/vid-0/similar?k=0')).statusCode).toBe(400);
+  expect((await app.inject('/api/items/nope/similar')).statusCode).toBe(404);
+  await app.close();
+  await st.close();
+
+  const r2 = await runIndex({ dataDir: data, manifest, attempts: 1, progress: false, encoder: vitPath });
   expect(r2.indexed).toEqual([]);
   expect(r2.skipped.sort()).toEqual(items.map((i) => i.id).sort());
   // a changed entry is indexed again, the rest skipped
