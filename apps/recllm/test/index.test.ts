@@ -137,7 +137,7 @@ it('indexes a manifest locally, writes thumbnails, reports failures, and resumes
   expect(sim.statusCode).toBe(200);
   const hits = sim.json().similar as { id: string; score: number }[];
   expect(hits.map((h) => h.id)).toEqual(expected.map((e) => e.id));
-  hits.forEach((h, i) => expect(h.score).toBeCloseTo(expected[i].score, 5));
+  for (const [i, h] of hits.entries()) expect(h.score).toBeCloseTo(expected[i].score, 5);
   expect((await app.inject('/api/items/vid-0/similar?k=0')).statusCode).toBe(400);
   expect((await app.inject('/api/items/nope/similar')).statusCode).toBe(404);
   await app.close();
