@@ -136,7 +136,7 @@ function barSpec(stats: readonly GroupStat[], x: string, color: string | undefin
           encoding: {
             x: { field: x, type: 'nominal' },
             xOffset: color ? { field: color } : undefined,
-            y: { field: 'lo', type: 'quantitative' },
+            y: { field: 'lo', type: 'quantitative', title: 'mean over seeds (± std)' },
             y2: { field: 'hi' },
           },
         },
@@ -171,7 +171,12 @@ function scalingSpec(stats: readonly GroupStat[], measure: string, series: strin
           mark: { type: 'line', point: true },
           encoding: {
             x: { field: 'x', type: 'quantitative', scale: { type: 'log' }, title: measure },
-            y: { field: 'mean', type: 'quantitative' },
+            y: {
+              field: 'mean',
+              type: 'quantitative',
+              title: 'mean over seeds (± std)',
+              scale: { zero: false },
+            },
             color: { field: 'series', type: 'nominal', title: series },
           },
         },
@@ -179,7 +184,7 @@ function scalingSpec(stats: readonly GroupStat[], measure: string, series: strin
           mark: 'errorbar',
           encoding: {
             x: { field: 'x', type: 'quantitative' },
-            y: { field: 'lo', type: 'quantitative' },
+            y: { field: 'lo', type: 'quantitative', title: 'mean over seeds (± std)' },
             y2: { field: 'hi' },
             color: { field: 'series', type: 'nominal' },
           },
@@ -224,7 +229,7 @@ export async function writeStudyReport(
     '',
     `- budget: **${context.budget}**: ${study.budgets[context.budget].description}`,
     `- cells finished: ${results.length}${context.failed.length ? `, failed: ${context.failed.length}` : ''}; seeds per group: ${seeds}`,
-    `- wall time: ${(context.wallSeconds / 60).toFixed(1)} min`,
+    `- wall time of this invocation: ${(context.wallSeconds / 60).toFixed(1)} min; train + eval time summed over the finished cells: ${(results.reduce((t, r) => t + r.trainSeconds + r.evalSeconds, 0) / 60).toFixed(1)} min (cells run ${study.budgets[context.budget].parallel} at a time)`,
     `- command: \`${context.command}\``,
     '',
     '## Means over seeds (± sample std)',
