@@ -52,7 +52,7 @@ describe('task presets and configs', () => {
     expect(key(() => parseSceneConfig({ maxObjects: 9 }))).toBe('maxObjects');
     expect(key(() => parseSceneConfig({ minObjects: 5, maxObjects: 2 }))).toBe('minObjects');
     expect(key(() => parseSceneConfig({ motions: [] }))).toBe('motions');
-    expect(key(() => parseSceneConfig({ bogus: 1 } as never))).toBe('(root)');
+    expect(key(() => parseSceneConfig({ bogus: 1 } as never))).toBe('bogus'); // an unknown key is named
     expect(key(() => taskConfig('juggling'))).toBe('task');
     expect(key(() => taskConfig('depth', { size: 0 }))).toBe('width');
     expect(

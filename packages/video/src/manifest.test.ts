@@ -62,7 +62,7 @@ describe('JSONL manifests', () => {
     [{ path: '' }, 'path'],
     [{ path: 'a.mp4', segments: [{ start: 2, end: 1, label: 'x' }] }, 'segments.0'],
     [{ path: 'a.mp4', boxes: [{ time: 0, box: [0.5, 0, 0.2, 1], labels: ['x'] }] }, 'boxes.0.box'],
-    [{ path: 'a.mp4', colour: 'red' }, '(row)'],
+    [{ path: 'a.mp4', colour: 'red' }, 'colour'], // an unknown key is named
   ])('rejects bad row %j with field %s', async (row, field) => {
     const file = join(dir, 'bad.jsonl');
     writeFileSync(file, `${JSON.stringify({ path: 'fine.mp4' })}\n${JSON.stringify(row)}\n`);
