@@ -32,8 +32,8 @@ import { encoderConfigOf } from '../train/model-spec';
 import { stepRng } from '../train/step-rng';
 import { lvmaeBatch } from './lvmae-batch';
 import { checkLvmaeGrid, type LvmaeConfig, parseLvmaeConfig } from './lvmae-config';
-import { createLvmaeTrainable, type LvmaeModelSpec, type LvmaeTrainable } from './lvmae-model';
 import { FrozenTokenizer } from './lvmae-tokenizer';
+import { createMaeTrainable, type MaeModelSpec, type MaeTrainable } from './mae-model';
 import type { Recipe } from './recipe';
 
 /** Held-out clips scored at every checkpoint. */
@@ -44,7 +44,7 @@ function gridOf(config: TrainConfig) {
 }
 
 const MODEL_MODULE = new URL(
-  import.meta.url.endsWith('.ts') ? './lvmae-model.ts' : './lvmae-model.js',
+  import.meta.url.endsWith('.ts') ? './mae-model.ts' : './mae-model.js',
   import.meta.url,
 );
 
@@ -82,7 +82,7 @@ function needsTokens(lvmae: LvmaeConfig): boolean {
 }
 
 /** The model spec of a run: the MAE decoder with token targets over the tokenizer's codebook, or pixels. */
-export function lvmaeSpecOf(config: TrainConfig): LvmaeModelSpec {
+export function lvmaeSpecOf(config: TrainConfig): MaeModelSpec {
   const lvmae = parseLvmaeConfig(config.lvmae);
   const encoder = encoderConfigOf(config);
   const tok = lvmaeTokenizerOf(config, lvmae);
@@ -97,7 +97,7 @@ export function lvmaeSpecOf(config: TrainConfig): LvmaeModelSpec {
   return { encoder, decoder, seed: config.seed };
 }
 
-export const lvmaeRecipe: Recipe<LvmaeModelSpec, LvmaeTrainable> = {
+export const lvmaeRecipe: Recipe<MaeModelSpec, MaeTrainable> = {
   name: 'lvmae',
   summary: 'LVMAE: frozen tokenizer, adaptive decoder masking at a 15% budget, token-id targets',
   defaults: {
@@ -108,7 +108,7 @@ export const lvmaeRecipe: Recipe<LvmaeModelSpec, LvmaeTrainable> = {
   },
   modelModule: MODEL_MODULE,
   spec: lvmaeSpecOf,
-  createModel: createLvmaeTrainable,
+  createModel: createMaeTrainable,
   batch(clips: readonly Clip[], config: TrainConfig, rng: Rng) {
     const lvmae = parseLvmaeConfig(config.lvmae);
     const tok = needsTokens(lvmae) ? lvmaeTokenizerOf(config, lvmae) : null;

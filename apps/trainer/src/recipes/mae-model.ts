@@ -19,9 +19,10 @@ export interface MaeModelSpec {
 /**
  * The batch an MAE step consumes, all with the batch as dim 0:
  * `clips` `[B, T, H, W, 3]` float32 in [0, 1]; `visible` `[B, K]` int32 token ids the encoder sees;
- * `decode` `[B, Kd]` int32 token ids the decoder reconstructs (the loss covers exactly these).
+ * `decode` `[B, Kd]` int32 token ids the decoder reconstructs (the loss covers exactly these);
+ * for token targets (LVMAE), `tokenIds` `[B, N]` int32, the tokenizer's id of every token.
  */
-export type MaeBatchKeys = 'clips' | 'visible' | 'decode';
+export type MaeBatchKeys = 'clips' | 'visible' | 'decode' | 'tokenIds';
 
 /** A TrainableModel around {@link MaeModel}; also exposes the MAE itself for pictures and export. */
 export interface MaeTrainable extends TrainableModel {
@@ -46,7 +47,12 @@ export function createMaeTrainable(spec: MaeModelSpec): MaeTrainable {
         visible: batch.visible.dataSync() as Int32Array,
         decode: batch.decode.dataSync() as Int32Array,
       };
-      return mae.loss(clips, masks, { training: true, seed: context.step * 1009 + context.worker });
+      return mae.loss(clips, masks, {
+        // LVMAE: the tokenizer's ids of every token, `[B, N]`, for a decoder with token targets.
+        tokenIds: batch.tokenIds ? (batch.tokenIds.dataSync() as Int32Array) : undefined,
+        training: true,
+        seed: context.step * 1009 + context.worker,
+      });
     },
   };
 }
