@@ -17,6 +17,43 @@ import {
 } from './retrieval';
 import { reciprocalRankFusion } from './rrf';
 
+/** How long {@link openOrCreateTable} waits for a table another process is creating. */
+const CREATE_RACE_MS = 5000;
+
+/**
+ * Opens the table, or creates it empty. Several processes may open one new directory at once: the
+ * first creates the table, and until its first version is written the others see its name but cannot
+ * open it (`not found`); they retry for up to {@link CREATE_RACE_MS}.
+ */
+async function openOrCreateTable(
+  conn: lancedb.Connection,
+  name: string,
+  dim: number,
+): Promise<lancedb.Table> {
+  const vec = () => new FixedSizeList(dim, new Field('item', new Float32(), true));
+  const schema = new Schema([
+    new Field('id', new Utf8(), false),
+    new Field('hash', new Utf8(), false),
+    new Field('item_json', new Utf8(), false),
+    new Field('channel_lc', new Utf8(), false),
+    new Field('tagstr', new Utf8(), false),
+    new Field('duration_s', new Float64(), false),
+    new Field('has_video', new Bool(), false),
+    new Field('vector', vec(), false),
+    new Field('video_vector', vec(), false),
+  ]);
+  const deadline = Date.now() + CREATE_RACE_MS;
+  for (;;) {
+    try {
+      if ((await conn.tableNames()).includes(name)) return await conn.openTable(name);
+      return await conn.createEmptyTable(name, schema, { mode: 'create', existOk: true });
+    } catch (error) {
+      if (!/not found|already exists/i.test((error as Error).message) || Date.now() > deadline) throw error;
+      await new Promise((done) => setTimeout(done, 20));
+    }
+  }
+}
+
 /** Options of {@link CorpusStore.open}. */
 export interface CorpusStoreOptions {
   /** A local directory for the LanceDB dataset (created if absent). */
@@ -89,24 +126,7 @@ export class CorpusStore implements Retriever {
       renameSync(tmp, metaPath);
     }
     const conn = await lancedb.connect(dir);
-    let table: lancedb.Table;
-    if ((await conn.tableNames()).includes(tableName)) table = await conn.openTable(tableName);
-    else {
-      const vec = () => new FixedSizeList(embedder.dim, new Field('item', new Float32(), true));
-      const schema = new Schema([
-        new Field('id', new Utf8(), false),
-        new Field('hash', new Utf8(), false),
-        new Field('item_json', new Utf8(), false),
-        new Field('channel_lc', new Utf8(), false),
-        new Field('tagstr', new Utf8(), false),
-        new Field('duration_s', new Float64(), false),
-        new Field('has_video', new Bool(), false),
-        new Field('vector', vec(), false),
-        new Field('video_vector', vec(), false),
-      ]);
-      // existOk: another process opening the same new directory at the same moment may create it first
-      table = await conn.createEmptyTable(tableName, schema, { mode: 'create', existOk: true });
-    }
+    const table = await openOrCreateTable(conn, tableName, embedder.dim);
     const store = new CorpusStore(table, conn, embedder);
     const rows = (await table.query().select(['id', 'hash', 'item_json']).toArray()) as Row[];
     const restored: Item[] = [];
