@@ -75,6 +75,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       command,
       wallSeconds: (performance.now() - started) / 1000,
       failed: run.failed,
+      ...(parallel ? { parallel } : {}),
     });
     console.log(
       `${run.results.length} cell(s) finished (${run.skipped.length} earlier), ${run.failed.length} failed`,

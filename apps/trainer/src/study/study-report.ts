@@ -102,11 +102,19 @@ async function toPng(spec: vl.TopLevelSpec): Promise<Uint8Array> {
   return new Resvg(svg, { background: 'white' }).render().asPng();
 }
 
-/** Bars of the group means with ±1 std error bars, one panel per task. */
+/**
+ * Bars of the group means with ±1 std error bars: one panel per task and per value of every axis
+ * other than `x` and `color` (so no two groups share a bar).
+ */
 function barSpec(stats: readonly GroupStat[], x: string, color: string | undefined): vl.TopLevelSpec {
+  const rest = (s: GroupStat) =>
+    Object.entries(s.group)
+      .filter(([k]) => k !== x && k !== color)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
   const values = stats.map((s) => ({
     ...s.group,
-    panel: `${s.task} (${s.method}) ${s.metric}`,
+    panel: `${s.task} (${s.method}) ${s.metric}${rest(s) ? ` | ${rest(s)}` : ''}`,
     encoder: s.encoder,
     mean: s.mean,
     lo: s.mean - s.std,
@@ -217,6 +225,8 @@ export async function writeStudyReport(
     command: string;
     wallSeconds: number;
     failed: readonly { id: string; message: string }[];
+    /** Cells run at once (default: the budget's). */
+    parallel?: number;
   },
 ): Promise<StudyReportFiles> {
   const stats = groupStats(results);
@@ -229,7 +239,7 @@ export async function writeStudyReport(
     '',
     `- budget: **${context.budget}**: ${study.budgets[context.budget].description}`,
     `- cells finished: ${results.length}${context.failed.length ? `, failed: ${context.failed.length}` : ''}; seeds per group: ${seeds}`,
-    `- wall time of this invocation: ${(context.wallSeconds / 60).toFixed(1)} min; train + eval time summed over the finished cells: ${(results.reduce((t, r) => t + r.trainSeconds + r.evalSeconds, 0) / 60).toFixed(1)} min (cells run ${study.budgets[context.budget].parallel} at a time)`,
+    `- wall time of this invocation: ${(context.wallSeconds / 60).toFixed(1)} min; train + eval time summed over the finished cells: ${(results.reduce((t, r) => t + r.trainSeconds + r.evalSeconds, 0) / 60).toFixed(1)} min (cells run ${context.parallel ?? study.budgets[context.budget].parallel} at a time)`,
     `- command: \`${context.command}\``,
     '',
     '## Means over seeds (± sample std)',
