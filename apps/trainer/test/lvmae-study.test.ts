@@ -1,35 +1,19 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { JsonlLog } from '../src/run/jsonl-log';
+import { runQuickStudy } from './study-bin';
 
 const root = mkdtempSync(join(tmpdir(), 'vfm-lvmae-study-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-const bin = fileURLToPath(new URL('../bin/vfm-study.mjs', import.meta.url));
 
 describe('vfm-study lvmae', () => {
   it('trains its tokenizer once, then runs the quick grid (adaptive vs random decoder masks) end to end', async () => {
     const out = join(root, 'out');
     // TMPDIR: the study keeps its tokenizers under the temp folder; a fresh one proves it trains them.
-    const child = spawn(process.execPath, [bin, 'lvmae', '--budget', 'quick', '--out', out], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, TMPDIR: root },
-    });
-    let output = '';
-    child.stdout.on('data', (d) => {
-      output += d;
-    });
-    child.stderr.on('data', (d) => {
-      output += d;
-    });
-    onTestFinished(() => {
-      if (child.exitCode === null) child.kill('SIGKILL');
-    });
-    const code = await new Promise<number | null>((done) => child.once('exit', (c) => done(c)));
-    expect(code, output).toBe(0);
+    const run = runQuickStudy('lvmae', out, { ...process.env, TMPDIR: root });
+    expect(await run.exited, run.output()).toBe(0);
     const tokenizer = join(root, 'vfm-lvmae-tokenizers', 'quick-s32');
     expect(existsSync(join(tokenizer, 'tokenizer.safetensors'))).toBe(true);
     // trained on 4-frame clips, used by the 8-frame cells

@@ -1,34 +1,16 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { JsonlLog } from '../src/run/jsonl-log';
 import { gridCells } from '../src/study/study';
 import { groupStats, spreads } from '../src/study/study-report';
+import { runQuickStudy } from './study-bin';
 
 const root = mkdtempSync(join(tmpdir(), 'vfm-study-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-const bin = fileURLToPath(new URL('../bin/vfm-study.mjs', import.meta.url));
 
-function study(out: string, name = '4ds-scaling') {
-  const child = spawn(process.execPath, [bin, name, '--budget', 'quick', '--out', out], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (d) => {
-    output += d;
-  });
-  child.stderr.on('data', (d) => {
-    output += d;
-  });
-  onTestFinished(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-  });
-  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-  return { child, exited, output: () => output };
-}
+const study = (out: string, name = '4ds-scaling') => runQuickStudy(name, out);
 
 const events = (out: string) =>
   existsSync(join(out, 'study.jsonl')) ? JsonlLog.read(join(out, 'study.jsonl')) : [];

@@ -1,6 +1,7 @@
 import { Rng } from '@vfmkit/core';
 import { initBackend, tf } from '@vfmkit/nn';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { numericGrad } from '../../nn/test/reference';
 import { fsqCodesToIndices, fsqQuantize, lfqCodebook } from '../src/index';
 import {
   commitmentLoss,
@@ -30,21 +31,6 @@ function maxAbs(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
-}
-
-/** Central differences of a float64 function. */
-function numericGrad(f: (x: Float64Array) => number, x: Float64Array, h = 1e-6): Float64Array {
-  const g = new Float64Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const old = x[i];
-    x[i] = old + h;
-    const up = f(x);
-    x[i] = old - h;
-    const down = f(x);
-    x[i] = old;
-    g[i] = (up - down) / (2 * h);
-  }
-  return g;
 }
 
 describe('FSQ and LFQ on tfjs', () => {
@@ -131,7 +117,7 @@ describe('FSQ and LFQ on tfjs', () => {
       return { value, grad };
     });
     expect(value.dataSync()[0]).toBeCloseTo(ref(z), 4);
-    const num = numericGrad(ref, Float64Array.from(z));
+    const num = numericGrad(ref, Float64Array.from(z), 1e-6);
     expect(maxAbs(grad.dataSync(), num) / Math.max(...num.map(Math.abs))).toBeLessThan(1e-3);
     tf.dispose([x, value, grad]);
   });
