@@ -89,7 +89,7 @@ export class CorpusStore implements Retriever {
       renameSync(tmp, metaPath);
     }
     const conn = await lancedb.connect(dir);
-    const table = await openOrCreateTable(conn, tableName, embedder.dim);
+    const table = await openOrCreateTable(conn, dir, tableName, embedder.dim);
     const store = new CorpusStore(table, conn, embedder);
     const rows = (await table.query().select(['id', 'hash', 'item_json']).toArray()) as Row[];
     const restored: Item[] = [];

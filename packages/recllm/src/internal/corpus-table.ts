@@ -1,21 +1,17 @@
+import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type * as lancedb from '@lancedb/lancedb';
 import { Bool, Field, FixedSizeList, Float32, Float64, Schema, Utf8 } from 'apache-arrow';
+import { StoreError } from '../errors';
 
 /** How long {@link openOrCreateTable} waits for a table another process is creating. */
-const CREATE_RACE_MS = 5000;
+const CREATE_RACE_MS = 10_000;
+/** A creation lock older than this was left by a process that died while creating: it is taken over. */
+const STALE_LOCK_MS = 30_000;
 
-/**
- * Opens the table, or creates it empty. Several processes may open one new directory at once: the
- * first creates the table, and until its first version is written the others see its name but cannot
- * open it (`not found`); they retry for up to {@link CREATE_RACE_MS}.
- */
-export async function openOrCreateTable(
-  conn: lancedb.Connection,
-  name: string,
-  dim: number,
-): Promise<lancedb.Table> {
+function schemaOf(dim: number): Schema {
   const vec = () => new FixedSizeList(dim, new Field('item', new Float32(), true));
-  const schema = new Schema([
+  return new Schema([
     new Field('id', new Utf8(), false),
     new Field('hash', new Utf8(), false),
     new Field('item_json', new Utf8(), false),
@@ -26,14 +22,57 @@ export async function openOrCreateTable(
     new Field('vector', vec(), false),
     new Field('video_vector', vec(), false),
   ]);
+}
+
+/** Takes the creation lock of `dir` (an atomic `mkdir`); false when another process holds it. */
+function tryLock(lock: string): boolean {
+  try {
+    mkdirSync(lock);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    if (Date.now() - statSync(lock).mtimeMs > STALE_LOCK_MS) {
+      rmSync(lock, { recursive: true, force: true });
+      return tryLock(lock);
+    }
+    return false;
+  }
+}
+
+/**
+ * Opens the table in `dir`, or creates it empty. Several processes may open one new directory at once:
+ * one of them takes a creation lock (an atomic `mkdir`) and creates the table; the others wait for it
+ * (until its first version is written they see its name but cannot open it, `not found`) for up to
+ * {@link CREATE_RACE_MS}. Two creators at once would each commit a version, and the later overwrite
+ * makes the earlier writers' next commit fail.
+ */
+export async function openOrCreateTable(
+  conn: lancedb.Connection,
+  dir: string,
+  name: string,
+  dim: number,
+): Promise<lancedb.Table> {
+  const lock = join(dir, `.${name}.creating`);
   const deadline = Date.now() + CREATE_RACE_MS;
   for (;;) {
     try {
       if ((await conn.tableNames()).includes(name)) return await conn.openTable(name);
-      return await conn.createEmptyTable(name, schema, { mode: 'create', existOk: true });
+      if (tryLock(lock)) {
+        try {
+          if ((await conn.tableNames()).includes(name)) return await conn.openTable(name);
+          return await conn.createEmptyTable(name, schemaOf(dim), { mode: 'create', existOk: true });
+        } finally {
+          rmSync(lock, { recursive: true, force: true });
+        }
+      }
     } catch (error) {
-      if (!/not found|already exists/i.test((error as Error).message) || Date.now() > deadline) throw error;
-      await new Promise((done) => setTimeout(done, 20));
+      if (!/not found/i.test((error as Error).message) || Date.now() > deadline) throw error;
     }
+    if (Date.now() > deadline)
+      throw new StoreError(`timed out waiting for another process to create table '${name}' in ${dir}`, {
+        dir,
+        table: name,
+      });
+    await new Promise((done) => setTimeout(done, 20));
   }
 }
