@@ -1,0 +1,1 @@
+export { EmptyCaptionError, TeacherMismatchError, UnknownTokenError } from './errors';

@@ -1,0 +1,3 @@
+import { vfmkitProject } from '../../vitest.shared';
+
+export default vfmkitProject('videoprism-distill');
