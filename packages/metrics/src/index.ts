@@ -27,6 +27,12 @@ export {
   type TapVidQueryMode,
   tapVidMetrics,
 } from './point-tracking';
+export {
+  type CrossModalRetrieval,
+  crossModalRetrieval,
+  type RetrievalResult,
+  retrievalRecall,
+} from './retrieval';
 export { type FrameBox, type FrameMapResult, frameAp, frameMap } from './spatiotemporal-localization';
 export {
   type FrameScoreSegmentOptions,
