@@ -12,7 +12,7 @@ afterAll(cleanup);
 describe('JSONL manifests', () => {
   it('round-trips every field and resolves paths relative to the manifest', async () => {
     const rows = [
-      { path: 'a/x.mp4', split: 'train', label: 'run' },
+      { path: 'a/x.mp4', split: 'train', label: 'run', caption: 'A person runs along a beach.' },
       { path: 'b/y.mp4', split: 'val', labels: ['run', 3] },
       {
         path: 'z.webm',
@@ -59,6 +59,7 @@ describe('JSONL manifests', () => {
     [{ path: 'a.mp4', label: '' }, 'label'],
     [{ path: 'a.mp4', label: -1 }, 'label'],
     [{ path: 'a.mp4', label: 'a', labels: ['b'] }, 'labels'],
+    [{ path: 'a.mp4', caption: '  ' }, 'caption'],
     [{ path: '' }, 'path'],
     [{ path: 'a.mp4', segments: [{ start: 2, end: 1, label: 'x' }] }, 'segments.0'],
     [{ path: 'a.mp4', boxes: [{ time: 0, box: [0.5, 0, 0.2, 1], labels: ['x'] }] }, 'boxes.0.box'],

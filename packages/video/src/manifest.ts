@@ -17,6 +17,11 @@ export const manifestEntrySchema = z
     label: label.optional(),
     /** Multi-label classification. */
     labels: z.array(label).min(1).optional(),
+    /** A free-text description of the clip (video-text training and zero-shot retrieval). */
+    caption: z
+      .string()
+      .refine((c) => c.trim().length > 0, { message: 'caption must not be empty' })
+      .optional(),
     /** Use only this part of the file. */
     start: seconds.optional(),
     end: seconds.optional(),
