@@ -21,6 +21,23 @@ import { renderSample, splitSeed, taskConfig } from '@vfmkit/synth4d';
 import { decodeVariant, initVitWeights, vitForwardFlops } from '@vfmkit/vit-encoder';
 import { VideoEncoder, writeVitOnnx } from '@vfmkit/vit-encoder/onnx';
 
+/** Python: prints torch's BLAS and exits 3 on the reference BLAS (then no ratio is reported). */
+const BLAS_GUARD_PY = String.raw`
+def check_blas(torch):
+    """Prints the BLAS torch runs on (stderr); exits 3 on the reference BLAS (10-20x slower: no fair ratio)."""
+    import os, re
+    try:
+        libs = sorted({os.path.realpath(l.split()[-1]) for l in open("/proc/self/maps") if re.search(r"blas|blis|mkl", l)})
+    except OSError:
+        libs = []
+    info = re.search(r"BLAS_INFO=(\w+)", torch.__config__.show())
+    fast = [p for p in libs if re.search(r"openblas|blis|mkl|atlas", p)] or (["mkl"] if info and "mkl" in info.group(1) else [])
+    print(f"[peer] torch {torch.__version__}, BLAS_INFO={info.group(1) if info else '?'}, loaded: {', '.join(libs) or 'none found'}", file=sys.stderr)
+    if not fast:
+        print("[peer] torch runs on the reference BLAS (or an unknown one): refusing to report a ratio; install OpenBLAS (apt install libopenblas0-pthread)", file=sys.stderr)
+        sys.exit(3)
+`;
+
 const [T, S, B] = [16, 64, 8];
 const dir = mkdtempSync(join(tmpdir(), 'vfm-eval-bench-'));
 const config = decodeVariant('nano/16', { frames: T, imageSize: [S, S], exposeLayers: [0] });
@@ -42,7 +59,9 @@ const peer = spawnSync(
   [
     '-c',
     `
-import time, torch, torch.nn as nn
+import sys, time, torch, torch.nn as nn
+${BLAS_GUARD_PY}
+check_blas(torch)
 torch.set_num_threads(2); torch.manual_seed(0)
 B, T, S, D, L, H = ${B}, ${T}, ${S}, ${config.width}, ${config.depth}, ${config.heads}
 N, P = (T // 2) * (S // 16) ** 2, 2 * 16 * 16 * 3
@@ -60,6 +79,7 @@ print(sorted(ts)[2] * 1000)
   ],
   { encoding: 'utf8', env: { ...process.env, OPENBLAS_CORETYPE: undefined, OPENBLAS_L2_SIZE: undefined } },
 );
+process.stderr.write(peer.stderr);
 const torchMs = peer.status === 0 ? Number(peer.stdout.trim()) : Number.NaN;
 
 const rows: (string | number)[][] = [

@@ -14,6 +14,24 @@ import torch.nn.functional as F
 from vit_block import Block
 
 cfg = json.loads(sys.argv[1])
+
+
+def check_blas(torch):
+    """Prints the BLAS torch runs on (stderr); exits 3 on the reference BLAS (10-20x slower: no fair ratio)."""
+    import os, re
+    try:
+        libs = sorted({os.path.realpath(l.split()[-1]) for l in open("/proc/self/maps") if re.search(r"blas|blis|mkl", l)})
+    except OSError:
+        libs = []
+    info = re.search(r"BLAS_INFO=(\w+)", torch.__config__.show())
+    fast = [p for p in libs if re.search(r"openblas|blis|mkl|atlas", p)] or (["mkl"] if info and "mkl" in info.group(1) else [])
+    print(f"[peer] torch {torch.__version__}, BLAS_INFO={info.group(1) if info else '?'}, loaded: {', '.join(libs) or 'none found'}", file=sys.stderr)
+    if not fast:
+        print("[peer] torch runs on the reference BLAS (or an unknown one): refusing to report a ratio; install OpenBLAS (apt install libopenblas0-pthread)", file=sys.stderr)
+        sys.exit(3)
+
+
+check_blas(torch)
 torch.set_num_threads(cfg["threads"])
 torch.manual_seed(0)
 B, V, T, S = cfg["batch"], cfg["views"], cfg["frames"], cfg["size"]

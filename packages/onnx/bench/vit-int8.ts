@@ -10,6 +10,23 @@ import { describeMachine, markdownTable, medianMs, Rng } from '@vfmkit/core';
 import { openSession, type TypedTensor } from '../src/index';
 import { buildTinyVit } from './tiny-vit';
 
+/** Python: prints torch's BLAS and exits 3 on the reference BLAS (then no ratio is reported). */
+const BLAS_GUARD_PY = String.raw`
+def check_blas(torch):
+    """Prints the BLAS torch runs on (stderr); exits 3 on the reference BLAS (10-20x slower: no fair ratio)."""
+    import os, re
+    try:
+        libs = sorted({os.path.realpath(l.split()[-1]) for l in open("/proc/self/maps") if re.search(r"blas|blis|mkl", l)})
+    except OSError:
+        libs = []
+    info = re.search(r"BLAS_INFO=(\w+)", torch.__config__.show())
+    fast = [p for p in libs if re.search(r"openblas|blis|mkl|atlas", p)] or (["mkl"] if info and "mkl" in info.group(1) else [])
+    print(f"[peer] torch {torch.__version__}, BLAS_INFO={info.group(1) if info else '?'}, loaded: {', '.join(libs) or 'none found'}", file=sys.stderr)
+    if not fast:
+        print("[peer] torch runs on the reference BLAS (or an unknown one): refusing to report a ratio; install OpenBLAS (apt install libopenblas0-pthread)", file=sys.stderr)
+        sys.exit(3)
+`;
+
 const depth = Number(process.env.VFM_BENCH_DEPTH ?? 12);
 const config = { tokens: 196, width: 384, heads: 6, depth, mlpRatio: 4 };
 const fp32 = buildTinyVit(config, {}, 1);
@@ -49,7 +66,7 @@ for (const batch of [1, 4]) {
     `forward, batch ${batch}`,
     `${fpMs.toFixed(0)} ms`,
     `${qMs.toFixed(0)} ms`,
-    Number.isNaN(torchMs) ? 'n/a (no python3-torch)' : `${torchMs.toFixed(0)} ms`,
+    Number.isNaN(torchMs) ? 'n/a (peer failed or refused: see stderr)' : `${torchMs.toFixed(0)} ms`,
     (fpMs / qMs).toFixed(2),
     Number.isNaN(torchMs) ? '-' : (torchMs / fpMs).toFixed(2),
   ]);
@@ -70,7 +87,9 @@ console.log(
 
 function torchPeer(batch: number): number {
   const py = `
-import time, torch
+import sys, time, torch
+${BLAS_GUARD_PY}
+check_blas(torch)
 torch.set_num_threads(2)
 torch.manual_seed(0)
 d, h, n, depth, B = 384, 6, 196, ${depth}, ${batch}
@@ -99,5 +118,6 @@ print(sorted(ts)[2] * 1000)
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
   const r = spawnSync('/usr/bin/python3', ['-c', py], { env, encoding: 'utf8' });
+  process.stderr.write(r.stderr);
   return r.status === 0 ? Number(r.stdout.trim()) : Number.NaN;
 }
