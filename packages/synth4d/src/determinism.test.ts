@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, serializeSafetensors } from '@vfmkit/core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { caption } from './annotations';
 import { generateDataset, readDataset } from './dataset';
 import { synth4dBatches } from './loader';
 import { splitSeed, taskConfig } from './presets';
-import { renderSample } from './sample';
+import { renderSample, sampleScene } from './sample';
 import { packSamples, readShard } from './shards';
 
 const dirs: string[] = [];
@@ -29,6 +30,18 @@ describe('determinism and datasets', () => {
     expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
     expect(Buffer.from(a).equals(Buffer.from(c))).toBe(false);
     expect(renderSample(cfg, 42).caption).toBe(renderSample(cfg, 42).caption);
+  });
+
+  it('sampleScene gives the scene renderSample renders, without rendering', () => {
+    const config = taskConfig('actions', { size: 16, frames: 4 });
+    const captions = new Set<string>();
+    for (const seed of [1, 2, 3, splitSeed('val', 5)]) {
+      const sample = renderSample(config, seed);
+      expect(caption(sampleScene(config, seed))).toBe(sample.caption);
+      expect(sampleScene(config, seed)).toEqual(sample.scene);
+      captions.add(sample.caption);
+    }
+    expect(captions.size).toBe(4);
   });
 
   it('writes shards and an ordered index; 0 and 2 workers give identical bytes', async () => {

@@ -49,7 +49,7 @@ export {
 } from './presets';
 export { type PreviewOptions, previewFrames, writePreviewGif, writePreviewPng } from './preview';
 export { type RenderedFrames, renderScene } from './render';
-export { renderSample, type Synth4dSample } from './sample';
+export { renderSample, type Synth4dSample, sampleScene } from './sample';
 export { generateScene, type Scene, type SceneObject } from './scene';
 export { type IndexEntry, indexEntry, packSamples, readShard, type Shard } from './shards';
 export { Tracer } from './tracer';

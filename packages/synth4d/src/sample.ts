@@ -65,3 +65,11 @@ export function renderSample(configInput: SceneConfigInput | SceneConfig, seed: 
     caption: caption(scene),
   };
 }
+
+/**
+ * The scene that `renderSample(config, seed)` renders, without rendering it: cheap, for captions,
+ * labels and camera paths of many samples (e.g. training a text vocabulary on a dataset's captions).
+ */
+export function sampleScene(configInput: SceneConfigInput | SceneConfig, seed: number): Scene {
+  return generateScene(parseSceneConfig(configInput), toRng(seed).fork());
+}
