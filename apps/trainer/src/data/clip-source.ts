@@ -1,14 +1,25 @@
 import { type Clip, ConfigError, Rng } from '@vfmkit/core';
-import { RenderPool, splitSeed, taskConfig } from '@vfmkit/synth4d';
+import { caption, RenderPool, sampleScene, splitSeed, taskConfig } from '@vfmkit/synth4d';
 import { decodeClip, probeVideo, randomClipIndices, readManifest } from '@vfmkit/video';
 import type { TrainConfig } from '../config/schema';
+
+/** A training clip `[T, H, W, 3]` in [0, 1], with its caption when the data has one. */
+export interface SourceClip extends Clip {
+  /** synth4d's template caption, or the manifest row's `caption`. */
+  readonly caption?: string;
+}
 
 /** Indexed clips `[T, H, W, 3]` in [0, 1]. The same index always gives the same clip. */
 export interface ClipSource {
   /** Number of distinct clips (`Infinity` for an unbounded generator). */
   readonly size: number;
   readonly description: string;
-  clip(index: number): Promise<Clip>;
+  clip(index: number): Promise<SourceClip>;
+  /**
+   * The caption of clip `index` without decoding or rendering it (a synth4d scene's template caption,
+   * a manifest row's `caption`); undefined when the data has none.
+   */
+  caption(index: number): string | undefined;
   /** Starts producing these clips in the background (the next step's batch), if the source can. */
   prefetch?(indices: readonly number[]): void;
   /** Stops background work (render workers). */
@@ -36,13 +47,14 @@ export function synth4dSource(config: TrainConfig): ClipSource {
   const keep = data.size > 0 && bytes <= MEMO_BYTES;
   const pool = new RenderPool(data.renderWorkers);
   /** Clips rendered or being rendered, by index (kept for good when `keep`). */
-  const pending = new Map<number, Promise<Clip>>();
-  const start = (index: number): Promise<Clip> => {
+  const pending = new Map<number, Promise<SourceClip>>();
+  const start = (index: number): Promise<SourceClip> => {
     let clip = pending.get(index);
     if (!clip) {
       clip = pool.render(scene, splitSeed(data.split, index)).then((sample) => ({
         data: sample.rgb,
         shape: [config.frames, config.size, config.size, 3],
+        caption: sample.caption,
       }));
       // A prefetch nobody awaits yet must not surface as an unhandled rejection; clip() rethrows it.
       clip.catch(() => {});
@@ -58,6 +70,7 @@ export function synth4dSource(config: TrainConfig): ClipSource {
       if (!keep) pending.delete(index);
       return clip;
     },
+    caption: (index) => caption(sampleScene(scene, splitSeed(data.split, index))),
     prefetch(indices) {
       if (pool.size > 0) for (const i of indices) start(i);
     },
@@ -97,8 +110,13 @@ export async function manifestSource(config: TrainConfig): Promise<ClipSource> {
         info,
         size: { width: config.size, height: config.size },
       });
-      return { data: clip.data, shape: [config.frames, config.size, config.size, 3] };
+      return {
+        data: clip.data,
+        shape: [config.frames, config.size, config.size, 3],
+        ...(entry.caption !== undefined ? { caption: entry.caption } : {}),
+      };
     },
+    caption: (index) => entries[index].caption,
   };
 }
 

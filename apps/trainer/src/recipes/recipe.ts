@@ -1,8 +1,8 @@
-import type { Clip, Rng } from '@vfmkit/core';
+import type { Rng } from '@vfmkit/core';
 import type { Batch, TrainableModel } from '@vfmkit/nn';
 import type { NamedWeights, VitConfig } from '@vfmkit/vit-encoder';
 import type { TrainConfig, TrainConfigInput } from '../config/schema';
-import type { ClipSource } from '../data/clip-source';
+import type { ClipSource, SourceClip } from '../data/clip-source';
 
 /**
  * A pretraining method as a module the recipe-agnostic loop (`train()`) drives. The loop owns steps,
@@ -33,7 +33,13 @@ export interface Recipe<Spec = unknown, Model extends TrainableModel = Trainable
    * One training batch from `clips` (each `[T, H, W, 3]` in [0, 1]); all randomness from `rng`,
    * which is derived from `(config.seed, step)` so a resumed run draws the same batches.
    */
-  batch(clips: readonly Clip[], config: TrainConfig, rng: Rng): Batch;
+  batch(clips: readonly SourceClip[], config: TrainConfig, rng: Rng): Batch;
+  /**
+   * Runs once before `spec`, with the training data open: for state the model's construction needs
+   * from the data, written into the run folder (e.g. a text vocabulary trained on the captions). On
+   * resume the files are already there and must be kept as they are.
+   */
+  prepare?(config: TrainConfig, source: ClipSource): Promise<void>;
   /**
    * Reads a step's recorded statistics (batch means, by name) and returns a warning to log, e.g. a
    * representation collapse, or null.

@@ -1,11 +1,11 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type Clip, createProgress, writeFileAtomic } from '@vfmkit/core';
+import { createProgress, writeFileAtomic } from '@vfmkit/core';
 import { assignParams, cosineSchedule, initBackend, type TrainableModel } from '@vfmkit/nn';
 import { saveVitCheckpoint } from '@vfmkit/vit-encoder';
 import { writeVitOnnx } from '@vfmkit/vit-encoder/onnx';
 import type { TrainConfig } from '../config/schema';
-import { type ClipSource, heldOutSource, openClipSource } from '../data/clip-source';
+import { type ClipSource, heldOutSource, openClipSource, type SourceClip } from '../data/clip-source';
 import { DataOrder } from '../data/data-order';
 import { renderLossCurve } from '../plot/loss-curve';
 import type { Recipe } from '../recipes/recipe';
@@ -92,7 +92,6 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   const backend = await initBackend();
   writeFileSync(files.config, `${JSON.stringify(config, null, 2)}\n`);
   const log = new JsonlLog(files.log);
-  const spec = recipe.spec(config);
   const stop = new StopSignal();
   let source: ClipSource | undefined;
   let heldOut: ClipSource | null = null;
@@ -100,6 +99,8 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   let engine: TrainEngine | undefined;
   try {
     const data = (source = await openClipSource(config));
+    await recipe.prepare?.(config, data);
+    const spec = recipe.spec(config);
     if (recipe.evaluate) heldOut = await heldOutSource(config);
     const model = (local = recipe.createModel(spec));
     engine =
@@ -187,7 +188,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
         break;
       }
       const rng = stepRng(config.seed, step);
-      const clips: Clip[] = [];
+      const clips: SourceClip[] = [];
       for (let i = 0; i < config.batchSize; i++) clips.push(await data.clip(order.next()));
       data.prefetch?.(order.peek(config.batchSize));
       const batch = recipe.batch(clips, config, rng);
