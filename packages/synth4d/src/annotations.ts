@@ -148,7 +148,8 @@ export function actionLabels(scene: Scene, boxes: ObjectBoxes): ActionLabels {
   };
 }
 
-const VERB: Record<MotionClass, string> = {
+/** The verb phrase of each motion class, as captions write it (e.g. `bounce` -> "bounces"). */
+export const MOTION_VERBS: Readonly<Record<MotionClass, string>> = {
   static: 'stays still',
   linear: 'slides in a straight line',
   circular: 'moves in a circle',
@@ -179,7 +180,7 @@ function describeObject(o: SceneObject): string {
 export function caption(scene: Scene): string {
   const sentences = scene.objects.map((o) => {
     const what = describeObject(o);
-    const verbs = o.segments.map((s) => VERB[s.kind]).join(', then ');
+    const verbs = o.segments.map((s) => MOTION_VERBS[s.kind]).join(', then ');
     return `${/^[aeiou]/.test(what) ? 'An' : 'A'} ${what} ${verbs}.`;
   });
   return [...sentences, CAMERA_PHRASE[scene.camera.kind]].join(' ');

@@ -5,6 +5,7 @@ export {
   boxesFromSegmentation,
   caption,
   dominantMotion,
+  MOTION_VERBS,
   type ObjectBoxes,
   type TemporalSegment,
 } from './annotations';
