@@ -1,1 +1,39 @@
+export {
+  type ContrastiveConfig,
+  type ContrastiveConfigInput,
+  contrastiveConfigSchema,
+  type DistillConfig,
+  type DistillConfigInput,
+  distillConfigSchema,
+  parseContrastiveConfig,
+  parseDistillConfig,
+  parseVideoTowerConfig,
+  TEMPERATURE_DEFAULTS,
+  type TemperatureConfig,
+  temperatureSchema,
+  type VideoTowerConfigInput,
+  type VideoTowerConfigParsed,
+  videoTowerConfigSchema,
+} from './config';
 export { EmptyCaptionError, TeacherMismatchError, UnknownTokenError } from './errors';
+export { type DistillMasks, distillMasks, invertOrder, tubeDropBatch } from './masks';
+export {
+  parseTextEncoderConfig,
+  type TextEncoderConfig,
+  type TextEncoderConfigInput,
+  TextEncoderConfigSchema,
+  textMlpDim,
+} from './text/text-config';
+export { TokenizerFormatError, TokenizerTrainerUnavailableError } from './text/text-errors';
+export {
+  TextTokenizer,
+  type TextTokenizerTrainOptions,
+  type TokenizedText,
+} from './text/text-tokenizer';
+export {
+  SPECIAL_TOKENS,
+  type TokenizerJson,
+  TRAINER_PACKAGE,
+  TRAINER_VERSION,
+  type VocabularyKind,
+} from './text/train-vocabulary';

@@ -1,1 +1,6 @@
-export {};
+export {
+  clampLogTemperature,
+  cosineDistanceLoss,
+  type TemperatureBounds,
+  videoTextContrastiveLoss,
+} from './losses';
