@@ -7,6 +7,7 @@
  *   npm run bench -w @vfmkit/recllm-app                 # 10 s
  *   RECLLM_BENCH_SECONDS=30 RECLLM_BENCH_SESSIONS=100 npm run bench -w @vfmkit/recllm-app
  *   RECLLM_BENCH_RATE=50 RECLLM_BENCH_MODE=dense npm run bench -w @vfmkit/recllm-app   # 50 req/s offered, dense retrieval
+ *   RECLLM_BENCH_CPU_PROF=/tmp/prof npm run bench -w @vfmkit/recllm-app   # + a V8 CPU profile of the server
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -36,9 +37,23 @@ const QUERIES = [
 const dir = mkdtempSync(join(tmpdir(), 'recllm-bench-'));
 const bin = fileURLToPath(new URL('../bin/vfm-recllm.mjs', import.meta.url));
 await runDemo({ dataDir: dir, items: ITEMS, clips: 0 });
+/** A folder for a V8 CPU profile of the server (`node --cpu-prof`), written when it exits. */
+const PROFILE_DIR = process.env.RECLLM_BENCH_CPU_PROF;
 const server = spawn(
   process.execPath,
-  [bin, 'serve', '--data', dir, '--port', '0', '--k', '5', '--mode', MODE],
+  [
+    ...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []),
+    bin,
+    'serve',
+    '--data',
+    dir,
+    '--port',
+    '0',
+    '--k',
+    '5',
+    '--mode',
+    MODE,
+  ],
   { stdio: ['ignore', 'pipe', 'inherit'] },
 );
 try {

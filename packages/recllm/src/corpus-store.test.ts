@@ -128,7 +128,7 @@ describe('CorpusStore', () => {
     expect(reopened.hashOf(items[9].id)).toBe(store.hashOf(items[9].id));
     const q = { query: items[9].title, mode: 'dense' as const, k: 5 };
     expect((await reopened.search(q)).map((h) => h.id)).toEqual((await store.search(q)).map((h) => h.id));
-    // BM25 statistics are rebuilt (minisearch keeps discarded terms until it vacuums), the top hit agrees.
+    // BM25 statistics are rebuilt from the reopened rows, the top hit agrees.
     const lq = { query: `${items[9].title} ${items[9].channel}`, mode: 'lexical' as const, k: 1 };
     expect((await reopened.search(lq))[0].id).toBe((await store.search(lq))[0].id);
     await reopened.close();
@@ -136,6 +136,30 @@ describe('CorpusStore', () => {
     await expect(CorpusStore.open({ dir, embedder: new HashingEmbedder({ dim: 64 }) })).rejects.toThrow(
       /was built with embedder 'hashing-bow-d128/,
     );
+  });
+
+  it("dense search in memory equals LanceDB's flat scan (denseScan: 'lancedb') on the same table", async () => {
+    const v = embedder.embedOne('orange lighthouse spinning');
+    await store.upsert([{ ...items[8], id: 'vid-2', videoEmbedding: Array.from(v) }]);
+    const flat = await CorpusStore.open({ dir, embedder, denseScan: 'lancedb' });
+    try {
+      const filters = [undefined, { tags: ['red'] }, { maxDurationS: 120, excludeTags: ['sphere'] }];
+      for (const query of ['red sphere bouncing', 'orange lighthouse spinning', items[30].title])
+        for (const f of filters) {
+          const req = { query, mode: 'dense' as const, k: 20, filters: f };
+          const [mem, lance] = [await store.search(req), await flat.search(req)];
+          expect(mem.length).toBe(lance.length);
+          expect(mem.map((h) => h.id)).toEqual(lance.map((h) => h.id));
+          mem.forEach((h, i) => {
+            expect(h.score).toBeCloseTo(lance[i].score, 5);
+            expect(h.ranks).toEqual(lance[i].ranks);
+          });
+        }
+    } finally {
+      await flat.close();
+      await store.delete(['vid-2']);
+    }
+    await expect(CorpusStore.open({ dir, embedder, denseScan: 'gpu' as never })).rejects.toThrow(/denseScan/);
   });
 
   it('rejects invalid items, filters and arguments with typed errors and writes nothing', async () => {

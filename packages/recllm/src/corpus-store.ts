@@ -6,6 +6,7 @@ import { checkEmbeddings, type Embedder } from './embedder';
 import { StoreError } from './errors';
 import { type Filters, filtersSchema, filtersToSql, matchesFilters, sqlString } from './filters';
 import { openOrCreateTable } from './internal/corpus-table';
+import { VectorMatrix } from './internal/vector-matrix';
 import { contentHash, type Item, itemText, parseItem } from './item';
 import { LexicalIndex } from './lexical-index';
 import {
@@ -24,9 +25,27 @@ export interface CorpusStoreOptions {
   embedder: Embedder;
   /** LanceDB table name (default `items`). */
   table?: string;
+  /**
+   * Where dense search scans the vectors. `memory` (default): the text and video vectors are also kept
+   * in memory (`[N, D]` float32, 4·N·D bytes per column, in sync with every upsert, delete and refresh;
+   * LanceDB stays the source of truth) and dense search is an exact cosine scan over them, about 10x
+   * cheaper than LanceDB's flat scan on a corpus of a few thousand items and with no native threads
+   * competing for the cores. `lancedb`: LanceDB's flat scan, vectors not held in memory (for corpora too
+   * large to hold). Either way, once {@link CorpusStore.createVectorIndex} has built an IVF-PQ index (in
+   * this or an earlier session), text-vector search goes through that index in LanceDB.
+   */
+  denseScan?: 'memory' | 'lancedb';
 }
 
 const META_FILE = 'recllm-store.json';
+
+/** A row as read back: the vector column is an Arrow vector. */
+interface StoredRow {
+  id: string;
+  hash: string;
+  item_json: string;
+  vector?: { toArray(): Float32Array };
+}
 
 interface Row {
   id: string;
@@ -42,8 +61,8 @@ interface Row {
 
 /**
  * The corpus: items in an embedded LanceDB table (text embedding in `vector`, the optional video
- * embedding in `video_vector`), a BM25 index (minisearch) and the items in memory for filters and
- * display. Add, update and delete work while searches are being served: writes are serialised (one
+ * embedding in `video_vector`), a BM25 index ({@link LexicalIndex}), and the items and (by default)
+ * their vectors in memory for filters, display and an exact dense scan. Add, update and delete work while searches are being served: writes are serialised (one
  * at a time, in call order) and each search sees the corpus before or after a write, never a
  * half-applied one in LanceDB. Reopening the directory restores the corpus and rebuilds the BM25 index.
  */
@@ -52,6 +71,11 @@ export class CorpusStore implements Retriever {
   private readonly hashes = new Map<string, string>();
   private readonly lexical = new LexicalIndex();
   private videoCount = 0;
+  /** In-memory text and video vectors (`denseScan: 'memory'`), else undefined. */
+  private readonly textVectors?: VectorMatrix;
+  private readonly videoVectors?: VectorMatrix;
+  /** An IVF-PQ index exists on the text vectors: dense text search goes to LanceDB. */
+  private annIndex = false;
   private writes: Promise<unknown> = Promise.resolve();
   private closed = false;
 
@@ -59,7 +83,13 @@ export class CorpusStore implements Retriever {
     private readonly table: lancedb.Table,
     private readonly conn: lancedb.Connection,
     readonly embedder: Embedder,
-  ) {}
+    denseScan: 'memory' | 'lancedb',
+  ) {
+    if (denseScan === 'memory') {
+      this.textVectors = new VectorMatrix(embedder.dim);
+      this.videoVectors = new VectorMatrix(embedder.dim);
+    }
+  }
 
   /**
    * Opens (or creates) the store in `options.dir`.
@@ -67,6 +97,11 @@ export class CorpusStore implements Retriever {
    */
   static async open(options: CorpusStoreOptions): Promise<CorpusStore> {
     const { dir, embedder } = options;
+    const denseScan = options.denseScan ?? 'memory';
+    if (denseScan !== 'memory' && denseScan !== 'lancedb')
+      throw new ConfigError(`denseScan must be 'memory' or 'lancedb', got '${denseScan}'`, {
+        key: 'denseScan',
+      });
     const tableName = options.table ?? 'items';
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(tableName))
       throw new ConfigError(`table name must match [A-Za-z0-9_-]{1,64}, got '${tableName}'`, {
@@ -90,14 +125,14 @@ export class CorpusStore implements Retriever {
     }
     const conn = await lancedb.connect(dir);
     const table = await openOrCreateTable(conn, dir, tableName, embedder.dim);
-    const store = new CorpusStore(table, conn, embedder);
-    const rows = (await table.query().select(['id', 'hash', 'item_json']).toArray()) as Row[];
+    const store = new CorpusStore(table, conn, embedder, denseScan);
+    store.annIndex = (await table.listIndices()).some((i) => i.columns.includes('vector'));
+    const columns = ['id', 'hash', 'item_json', ...(store.textVectors ? ['vector'] : [])];
+    const rows = (await table.query().select(columns).toArray()) as StoredRow[];
     const restored: Item[] = [];
     for (const r of rows) {
       const item = parseItem(JSON.parse(r.item_json));
-      store.items.set(item.id, item);
-      store.hashes.set(item.id, r.hash);
-      if (item.videoEmbedding) store.videoCount++;
+      store.remember(item, r.hash, r.vector);
       restored.push(item);
     }
     store.lexical.upsert(restored);
@@ -189,13 +224,7 @@ export class CorpusStore implements Retriever {
           { cause },
         );
       }
-      for (const { item, hash } of changed) {
-        const old = this.items.get(item.id);
-        if (old?.videoEmbedding) this.videoCount--;
-        if (item.videoEmbedding) this.videoCount++;
-        this.items.set(item.id, item);
-        this.hashes.set(item.id, hash);
-      }
+      changed.forEach(({ item, hash }, i) => this.remember(item, hash, vectors[i]));
       this.lexical.upsert(changed.map((c) => c.item));
       return { inserted, updated, unchanged };
     });
@@ -211,19 +240,15 @@ export class CorpusStore implements Retriever {
       } catch (cause) {
         throw new StoreError(`LanceDB delete of ${present.length} items failed`, { ids: present }, { cause });
       }
-      for (const id of present) {
-        if (this.items.get(id)?.videoEmbedding) this.videoCount--;
-        this.items.delete(id);
-        this.hashes.delete(id);
-      }
+      for (const id of present) this.forget(id);
       this.lexical.delete(present);
       return present.length;
     });
   }
 
   /**
-   * Searches the corpus. `dense` embeds the query and runs an exact (flat) cosine search in LanceDB on
-   * the text vectors, fused by RRF with a search on the video vectors when items carry them; `lexical`
+   * Searches the corpus. `dense` embeds the query and runs an exact cosine search (in memory, or
+   * LanceDB's flat scan or IVF-PQ index; see {@link CorpusStoreOptions.denseScan}) on the text vectors, fused by RRF with a search on the video vectors when items carry them; `lexical`
    * ranks by BM25; `hybrid` fuses both lists by reciprocal rank fusion. Filters apply before ranking.
    * @throws ConfigError for bad `k`, `pool` or filters; StoreError after `close()`.
    */
@@ -253,7 +278,7 @@ export class CorpusStore implements Retriever {
     const filters = fp.data;
     if (this.items.size === 0 || request.query.trim() === '') return [];
     type List = { name: 'dense' | 'video' | 'lexical'; hits: { id: string; score: number }[] };
-    // The LanceDB queries start before BM25 so LanceDB's threads may work meanwhile (no gain measured on 2 cores).
+    // LanceDB queries (denseScan 'lancedb', or an IVF-PQ index) start before BM25 so LanceDB's threads may work meanwhile.
     let dense: Promise<List[]> = Promise.resolve([]);
     if (mode !== 'lexical') {
       const [q] = checkEmbeddings(this.embedder, await this.embedder.embedText([request.query]), 1);
@@ -328,23 +353,16 @@ export class CorpusStore implements Retriever {
         const full = (await this.table
           .query()
           .where(`id IN (${batch.map(sqlString).join(', ')})`)
-          .select(['id', 'hash', 'item_json'])
-          .toArray()) as Row[];
+          .select(['id', 'hash', 'item_json', ...(this.textVectors ? ['vector'] : [])])
+          .toArray()) as StoredRow[];
         for (const r of full) {
           const item = parseItem(JSON.parse(r.item_json));
           (this.items.has(item.id) ? updated : inserted).push(item.id);
-          if (this.items.get(item.id)?.videoEmbedding) this.videoCount--;
-          if (item.videoEmbedding) this.videoCount++;
-          this.items.set(item.id, item);
-          this.hashes.set(item.id, r.hash);
+          this.remember(item, r.hash, r.vector);
           fresh.push(item);
         }
       }
-      for (const id of deleted) {
-        if (this.items.get(id)?.videoEmbedding) this.videoCount--;
-        this.items.delete(id);
-        this.hashes.delete(id);
-      }
+      for (const id of deleted) this.forget(id);
       this.lexical.delete(deleted);
       this.lexical.upsert(fresh);
       return { inserted, updated, deleted };
@@ -365,6 +383,7 @@ export class CorpusStore implements Retriever {
         }),
         replace: true,
       });
+      this.annIndex = true;
     });
   }
 
@@ -377,6 +396,33 @@ export class CorpusStore implements Retriever {
     this.conn.close();
   }
 
+  /** Holds an item written to (or read from) LanceDB in memory: item, hash, vectors. */
+  private remember(
+    item: Item,
+    hash: string,
+    vector: ArrayLike<number> | { toArray(): Float32Array } | undefined,
+  ): void {
+    if (this.items.get(item.id)?.videoEmbedding) this.videoCount--;
+    if (item.videoEmbedding) this.videoCount++;
+    this.items.set(item.id, item);
+    this.hashes.set(item.id, hash);
+    if (this.textVectors && this.videoVectors) {
+      if (vector === undefined)
+        throw new StoreError(`LanceDB returned no vector for item '${item.id}'`, { id: item.id });
+      this.textVectors.set(item.id, 'toArray' in vector ? vector.toArray() : vector);
+      if (item.videoEmbedding) this.videoVectors.set(item.id, item.videoEmbedding);
+      else this.videoVectors.delete(item.id);
+    }
+  }
+
+  private forget(id: string): void {
+    if (this.items.get(id)?.videoEmbedding) this.videoCount--;
+    this.items.delete(id);
+    this.hashes.delete(id);
+    this.textVectors?.delete(id);
+    this.videoVectors?.delete(id);
+  }
+
   private async vectorSearch(
     column: 'vector' | 'video_vector',
     q: Float32Array,
@@ -384,6 +430,20 @@ export class CorpusStore implements Retriever {
     filters: Filters,
     videoOnly: boolean,
   ): Promise<{ id: string; score: number }[]> {
+    const memory = column === 'vector' ? (this.annIndex ? undefined : this.textVectors) : this.videoVectors;
+    if (memory) {
+      const filtered = Object.values(filters).some((v) => v !== undefined);
+      return memory.search(
+        q,
+        limit,
+        filtered
+          ? (id) => {
+              const item = this.items.get(id);
+              return item !== undefined && matchesFilters(item, filters);
+            }
+          : undefined,
+      );
+    }
     const where = [videoOnly ? 'has_video = true' : undefined, filtersToSql(filters)]
       .filter(Boolean)
       .join(' AND ');
