@@ -224,7 +224,9 @@ export class CorpusStore implements Retriever {
           { cause },
         );
       }
-      changed.forEach(({ item, hash }, i) => this.remember(item, hash, vectors[i]));
+      changed.forEach(({ item, hash }, i) => {
+        this.remember(item, hash, vectors[i]);
+      });
       this.lexical.upsert(changed.map((c) => c.item));
       return { inserted, updated, unchanged };
     });

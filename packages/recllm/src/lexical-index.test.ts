@@ -84,7 +84,9 @@ describe('LexicalIndex against minisearch 7 (the implementation it replaced)', (
           .slice(0, 30);
         const got = idx.search(q, 30, accept);
         expect(got.map((h) => h.id)).toEqual(want.map((h) => h.id));
-        got.forEach((h, i) => expect(h.score).toBeCloseTo(want[i].score, 10));
+        got.forEach((h, i) => {
+          expect(h.score).toBeCloseTo(want[i].score, 10);
+        });
       }
     };
     compare();

@@ -44,7 +44,9 @@ describe('VectorMatrix', () => {
       const got = m.search(q, 25, t % 2 ? accept : undefined);
       const want = reference(copy, q, 25, accept);
       expect(got.map((h) => h.id)).toEqual(want.map((h) => h.id));
-      got.forEach((h, i) => expect(h.score).toBeCloseTo(want[i].score, 12));
+      got.forEach((h, i) => {
+        expect(h.score).toBeCloseTo(want[i].score, 12);
+      });
     }
     // a zero query scores every row 0; the limit caps the list
     expect(m.search(new Array(dim).fill(0), 3).map((h) => h.score)).toEqual([0, 0, 0]);
