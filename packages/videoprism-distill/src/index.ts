@@ -31,6 +31,14 @@ export {
   type TokenizedText,
 } from './text/text-tokenizer';
 export {
+  checkTextWeights,
+  TEXT_LAYER_NORM_EPS,
+  TEXT_MASK_BIAS,
+  type TextWeightSpec,
+  type TextWeights,
+  textWeightSpecs,
+} from './text/text-weights';
+export {
   SPECIAL_TOKENS,
   type TokenizerJson,
   TRAINER_PACKAGE,

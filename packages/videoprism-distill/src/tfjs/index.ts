@@ -4,3 +4,5 @@ export {
   type TemperatureBounds,
   videoTextContrastiveLoss,
 } from './losses';
+export { maskedSelfAttention } from './text/masked-attention';
+export { TextTransformer } from './text/text-transformer';
