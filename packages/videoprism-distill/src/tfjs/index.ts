@@ -1,4 +1,23 @@
 export {
+  loadVideoTowerCheckpoint,
+  loadVideoTowerCheckpointSync,
+  resolveVideoTower,
+  saveVideoTowerCheckpoint,
+  type VideoTowerConfig,
+  videoTowerWeightSpecs,
+} from '../internal/tower';
+export {
+  buildDistillModel,
+  DISTILL_STATS,
+  type DistillBatchMasks,
+  DistillModel,
+  type DistillModelSpec,
+  type DistillOutputs,
+  shuffleTokens,
+  type TeacherSource,
+  unshuffleTokens,
+} from './distill-model';
+export {
   clampLogTemperature,
   cosineDistanceLoss,
   type TemperatureBounds,
@@ -6,3 +25,9 @@ export {
 } from './losses';
 export { maskedSelfAttention } from './text/masked-attention';
 export { TextTransformer } from './text/text-transformer';
+export {
+  POOL_EPS,
+  VideoTower,
+  type VideoTowerForwardOptions,
+  type VideoTowerOutputs,
+} from './video-tower';

@@ -1,0 +1,466 @@
+import { type ClipBatch, ConfigError, ShapeError, type TokenGrid, tokenCount, toRng } from '@vfmkit/core';
+import {
+  addParam,
+  attentionPool,
+  createParams,
+  dense,
+  gatherRows,
+  initAttentionPool,
+  initBackend,
+  initDense,
+  initLayerNorm,
+  initTransformerBlock,
+  layerNorm,
+  type Params,
+  type StepContext,
+  type TrainableModel,
+  tf,
+  transformerBlock,
+  truncNormal,
+} from '@vfmkit/nn';
+import { type NamedWeights, parseVitConfig, type VitConfig, vitTokenGrid } from '@vfmkit/vit-encoder';
+import { VitModel } from '@vfmkit/vit-encoder/tfjs';
+import { type DistillConfig, type DistillConfigInput, parseDistillConfig } from '../config';
+import { TeacherMismatchError } from '../errors';
+import { loadVideoTowerCheckpointSync, resolveVideoTower, type VideoTowerConfig } from '../internal/tower';
+import { invertOrder } from '../masks';
+import { embeddingStd, gatherTokensPerRow } from './internal/ops';
+import { cosineDistanceLoss } from './losses';
+import { POOL_EPS, VideoTower } from './video-tower';
+
+/**
+ * Where the frozen teacher's weights come from: in memory, a tower checkpoint written by
+ * `saveVideoTowerCheckpoint` (stage 1's artifact; its config must equal `config.teacher`), or a seed (a
+ * random teacher, for tests and smoke runs).
+ */
+export type TeacherSource =
+  | { readonly weights: NamedWeights }
+  | { readonly checkpoint: string }
+  | { readonly seed: number };
+
+/** Everything needed to build the same stage-2 model in any thread (structured-clone-able). */
+export interface DistillModelSpec {
+  readonly config: DistillConfigInput;
+  readonly teacher: TeacherSource;
+}
+
+/** The statistics `loss()` records (scalars, batch means). */
+export const DISTILL_STATS = {
+  /** Local branch: cosine distance to the teacher's tokens. */
+  localLoss: 'distill.localLoss',
+  /** Local branch: mean cosine similarity to the teacher's tokens (1 - localLoss). */
+  localCos: 'distill.localCos',
+  /** Global branch: cosine distance to the teacher's global embedding (when `globalLoss` is on). */
+  globalLoss: 'distill.globalLoss',
+  globalCos: 'distill.globalCos',
+  /** Collapse signal: std over the batch of the student's L2-normalised mean token. */
+  studentStd: 'distill.studentStd',
+} as const;
+
+/** Resolved decoder sizes. */
+interface DecoderSize {
+  readonly width: number;
+  readonly depth: number;
+  readonly heads: number;
+  readonly mlpRatio: number;
+}
+
+/** What one forward pass of the two branches gives (tensors). */
+export interface DistillOutputs {
+  /** `[B, N, Dt]` local predictions in the order `[visible_b..., masked_b...]` of each row. */
+  readonly local: tf.Tensor3D;
+  /** `[B, N, Dt]` the teacher's tokens in the same order. */
+  readonly localTarget: tf.Tensor3D;
+  /** `[B, Dt]` global prediction (absent with `globalLoss` off). */
+  readonly global?: tf.Tensor2D;
+  /** `[B, Dt]` the teacher's global embedding. */
+  readonly globalTarget: tf.Tensor2D;
+  /** `[B, K, D]` the student's visible tokens. */
+  readonly student: tf.Tensor3D;
+}
+
+/**
+ * The masks of one stage-2 batch as flat arrays (see `distillMasks` in the root entry): `visible`
+ * `[B, K]`, `masked` `[B, M]`, and the local decoder's input order `[B, N]` (unset = no shuffle).
+ */
+export interface DistillBatchMasks {
+  readonly visible: Int32Array;
+  readonly masked: Int32Array;
+  readonly order?: Int32Array;
+}
+
+/** @throws TeacherMismatchError when the teacher's clip shape, tubelet or channels differ from the student's. */
+function checkTeacherFits(student: VitConfig, teacher: VideoTowerConfig): void {
+  const t = teacher.encoder;
+  const fields = ['frames', 'imageSize', 'tubelet', 'channels'] as const;
+  for (const f of fields) {
+    if (JSON.stringify(student[f]) !== JSON.stringify(t[f]))
+      throw new TeacherMismatchError(
+        `the teacher's ${f} ${JSON.stringify(t[f])} differs from the student's ${JSON.stringify(student[f])}: its tokens would not line up`,
+        { key: f, student: student[f], teacher: t[f] },
+      );
+  }
+}
+
+function loadTeacher(config: VideoTowerConfig, source: TeacherSource): VideoTower {
+  if ('seed' in source) return VideoTower.create(config, source.seed);
+  let weights: NamedWeights;
+  if ('checkpoint' in source) {
+    const file = loadVideoTowerCheckpointSync(source.checkpoint);
+    if (JSON.stringify(file.config) !== JSON.stringify(config))
+      throw new TeacherMismatchError(
+        `the teacher checkpoint ${source.checkpoint} holds a different tower than config.teacher`,
+        { checkpoint: source.checkpoint, checkpointConfig: file.config, expected: config },
+      );
+    weights = file.weights;
+  } else weights = source.weights;
+  try {
+    return VideoTower.create(config, weights);
+  } catch (cause) {
+    throw new TeacherMismatchError(
+      `the teacher weights do not fit config.teacher (width ${config.encoder.width}, depth ${config.encoder.depth}): ${(cause as Error).message}`,
+      { width: config.encoder.width, depth: config.encoder.depth, cause },
+    );
+  }
+}
+
+/**
+ * VideoPrism stage 2, masked global-local distillation, as a `@vfmkit/nn` TrainableModel. The student
+ * ViT sees only the visible tokens of a BEVT block mask (ratio 0.65). Two branches read its tokens:
+ * - local: the visible tokens (projected to the decoder width) plus a learned mask token at every
+ *   hidden position, each with the decoder's learned position embedding of its token, are put in a
+ *   random order per clip (the batch's `order`, masking's `tokenShuffleBatch`), run through the local
+ *   decoder (4 pre-norm blocks), put back in their order exactly (the inverse permutation), normed and
+ *   projected to the teacher's width; loss = cosine distance to the frozen teacher's token embeddings
+ *   at the same positions, over all N tokens.
+ * - global: the visible tokens only (no shuffle, no position embedding) through the global decoder,
+ *   a norm, attention pooling with one query and a projection; loss = cosine distance to the teacher's
+ *   global embedding.
+ * Loss = `localWeight x local + globalWeight x global` (1 and 1: equal weights). The teacher (a stage-1
+ * video tower) sees the whole clip, in tfjs, with frozen weights kept as non-trainable params
+ * `teacher.*` (checkpointed with the model, so a resume needs no teacher file).
+ *
+ * A note on shuffling: the decoder's blocks are permutation-equivariant (no term depends on a token's
+ * slot in the sequence: positions enter only through the per-token embeddings added before the
+ * shuffle), so shuffle then unshuffle changes the local predictions only by floating-point rounding.
+ *
+ * Parameter names: the student's ViT names (`patch_embed.weight`, `blocks.0.attn.qkv.weight`, ...),
+ * `local.*`, `global.*`, `teacher.*` (non-trainable).
+ */
+export class DistillModel implements TrainableModel {
+  readonly params: Params;
+  readonly stats: Readonly<Record<string, readonly number[]>>;
+  private readonly localSize: DecoderSize;
+  private readonly globalSize: DecoderSize;
+
+  private constructor(
+    readonly config: DistillConfig,
+    readonly studentConfig: VitConfig,
+    readonly student: VitModel,
+    readonly teacher: VideoTower,
+    own: Params,
+  ) {
+    const w = studentConfig.width;
+    const size = (d: DistillConfig['local']): DecoderSize => ({
+      width: d.width ?? w,
+      depth: d.depth,
+      heads: d.heads ?? studentConfig.heads,
+      mlpRatio: d.mlpRatio,
+    });
+    this.localSize = size(config.local);
+    this.globalSize = size(config.global);
+    this.params = new Map(student.params);
+    for (const [name, v] of own) this.params.set(name, v);
+    for (const [name, v] of teacher.params) {
+      v.trainable = false;
+      this.params.set(`teacher.${name}`, v);
+    }
+    const stats: Record<string, number[]> = {
+      [DISTILL_STATS.localLoss]: [],
+      [DISTILL_STATS.localCos]: [],
+      [DISTILL_STATS.studentStd]: [],
+    };
+    if (config.globalLoss) {
+      stats[DISTILL_STATS.globalLoss] = [];
+      stats[DISTILL_STATS.globalCos] = [];
+    }
+    this.stats = stats;
+  }
+
+  /**
+   * Builds the student (random weights from `config.seed`), the two heads and the frozen teacher.
+   * Call `await initBackend()` first (or use {@link buildDistillModel}).
+   * @throws ConfigError for an invalid config; TeacherMismatchError when the teacher does not fit the
+   *   student (clip shape, tubelet, channels) or its weights do not fit `config.teacher`.
+   */
+  static create(spec: DistillModelSpec): DistillModel {
+    const config = parseDistillConfig(spec.config);
+    const studentConfig = parseVitConfig(config.student as never);
+    const teacherConfig = resolveVideoTower(config.teacher as never);
+    checkTeacherFits(studentConfig, teacherConfig);
+    const heads = (name: string, width: number, h: number | undefined) => {
+      const v = h ?? studentConfig.heads;
+      if (width % v !== 0)
+        throw new ConfigError(`${name} heads ${v} do not divide its width ${width}`, {
+          key: `${name}.heads`,
+          value: v,
+        });
+    };
+    const lw = config.local.width ?? studentConfig.width;
+    const gw = config.global.width ?? studentConfig.width;
+    heads('local', lw, config.local.heads);
+    heads('global', gw, config.global.heads);
+    const teacher = loadTeacher(teacherConfig, spec.teacher);
+    const rng = toRng(config.seed);
+    const student = VitModel.create(studentConfig, rng.fork());
+    const own = createParams();
+    const n = tokenCount(vitTokenGrid(studentConfig));
+    const dt = teacherConfig.encoder.width;
+    const d = studentConfig.width;
+    const lr = toRng(config.seed + 1);
+    initDense(own, 'local.embed', d, lw, lr.fork());
+    addParam(own, 'local.mask_token', truncNormal([1, 1, lw], 0.02, lr.fork()));
+    addParam(own, 'local.pos_embed', truncNormal([n, lw], 0.02, lr.fork()));
+    for (let i = 0; i < config.local.depth; i++)
+      initTransformerBlock(own, `local.blocks.${i}`, lw, lr.fork(), config.local.mlpRatio);
+    initLayerNorm(own, 'local.norm', lw);
+    initDense(own, 'local.head', lw, dt, lr.fork());
+    if (config.globalLoss) {
+      const gr = toRng(config.seed + 2);
+      initDense(own, 'global.embed', d, gw, gr.fork());
+      for (let i = 0; i < config.global.depth; i++)
+        initTransformerBlock(own, `global.blocks.${i}`, gw, gr.fork(), config.global.mlpRatio);
+      initLayerNorm(own, 'global.norm', gw);
+      initAttentionPool(own, 'global.pool', gw, 1, gr.fork(), config.global.mlpRatio);
+      initDense(own, 'global.head', gw, dt, gr.fork());
+    }
+    return new DistillModel(config, studentConfig, student, teacher, own);
+  }
+
+  /** The training token grid (the student's and the teacher's). */
+  get grid(): TokenGrid {
+    return vitTokenGrid(this.studentConfig);
+  }
+
+  private checkMasks(
+    clips: ClipBatch,
+    masks: DistillBatchMasks,
+  ): { k: number; m: number; order?: Int32Array } {
+    const b = clips.shape[0];
+    const grid = this.grid;
+    const n = tokenCount(grid);
+    const [, t, h, w] = clips.shape;
+    const c = this.studentConfig;
+    if (t !== c.frames || h !== c.imageSize[0] || w !== c.imageSize[1])
+      throw new ShapeError(
+        `clips [${clips.shape.join(', ')}] must be [B, ${c.frames}, ${c.imageSize[0]}, ${c.imageSize[1]}, ${c.channels}] (the training clip of student and teacher)`,
+        {
+          name: 'clips',
+          expected: [b, c.frames, c.imageSize[0], c.imageSize[1], c.channels],
+          actual: [...clips.shape],
+        },
+      );
+    const k = masks.visible.length / b;
+    const m = masks.masked.length / b;
+    if (!Number.isInteger(k) || !Number.isInteger(m) || k + m !== n || k === 0)
+      throw new ShapeError(
+        `visible [B, K] and masked [B, M] must split the ${n} tokens of each of ${b} clips`,
+        {
+          name: 'visible',
+          expected: [b, 'K'],
+          actual: [masks.visible.length, masks.masked.length],
+        },
+      );
+    // Each row: visible and masked together must be a permutation of 0..N-1.
+    const seen = new Uint8Array(n);
+    for (let r = 0; r < b; r++) {
+      seen.fill(0);
+      const ids = [
+        ...masks.visible.subarray(r * k, (r + 1) * k),
+        ...masks.masked.subarray(r * m, (r + 1) * m),
+      ];
+      for (const id of ids) {
+        if (!(id >= 0 && id < n) || seen[id])
+          throw new ShapeError(
+            `row ${r}: visible and masked must hold each token id 0..${n - 1} once (got ${id} again or out of range)`,
+            {
+              name: 'masked',
+              expected: [b, m],
+              actual: [masks.masked.length],
+            },
+          );
+        seen[id] = 1;
+      }
+    }
+    if (!this.config.shuffle || !masks.order) return { k, m };
+    if (masks.order.length !== b * n)
+      throw new ShapeError(`order must be [${b}, ${n}], got ${masks.order.length} ids`, {
+        name: 'order',
+        expected: [b, n],
+        actual: [masks.order.length],
+      });
+    return { k, m, order: masks.order };
+  }
+
+  /**
+   * Both branches and their targets. Call inside `tf.tidy` or a gradient scope.
+   * @param clips `[B, T, H, W, C]` in [0, 1], the training clip shape.
+   */
+  forward(
+    clips: ClipBatch,
+    masks: DistillBatchMasks,
+    options: { training?: boolean; seed?: number } = {},
+  ): DistillOutputs {
+    const { k, m, order } = this.checkMasks(clips, masks);
+    const b = clips.shape[0];
+    const n = k + m;
+    // The teacher: frozen, whole clip, outside any gradient path.
+    const teacherOut = tf.tidy(() => {
+      const out = this.teacher.forward(clips);
+      return { tokens: out.tokens, embedding: out.embedding };
+    });
+    const rowIds = new Int32Array(b * n);
+    for (let r = 0; r < b; r++) {
+      rowIds.set(masks.visible.subarray(r * k, (r + 1) * k), r * n);
+      rowIds.set(masks.masked.subarray(r * m, (r + 1) * m), r * n + k);
+    }
+    const localTarget = tf.tidy(() => gatherTokensPerRow(teacherOut.tokens, rowIds));
+    teacherOut.tokens.dispose();
+    const student = this.student.forward(clips, {
+      visible: masks.visible,
+      training: options.training,
+      seed: options.seed,
+      layers: [],
+    }).tokens;
+    const p = this.params;
+    // Local branch.
+    const ls = this.localSize;
+    const pos = p.get('local.pos_embed') as tf.Variable<tf.Rank.R2>;
+    const vis = tf.add(
+      dense(p, 'local.embed', student),
+      gatherRows(pos, tf.tensor2d(masks.visible, [b, k], 'int32')),
+    );
+    const holes = tf.add(
+      gatherRows(pos, tf.tensor2d(masks.masked, [b, m], 'int32')),
+      p.get('local.mask_token') as tf.Variable,
+    );
+    let x = tf.concat([vis, holes], 1) as tf.Tensor3D;
+    if (order) x = shuffleTokens(x, order);
+    for (let i = 0; i < ls.depth; i++)
+      x = transformerBlock(p, `local.blocks.${i}`, x, { heads: ls.heads }) as tf.Tensor3D;
+    if (order) x = unshuffleTokens(x, order);
+    const local = dense(p, 'local.head', layerNorm(p, 'local.norm', x, 1e-6)) as tf.Tensor3D;
+    // Global branch.
+    let global: tf.Tensor2D | undefined;
+    if (this.config.globalLoss) {
+      const gs = this.globalSize;
+      let g = dense(p, 'global.embed', student) as tf.Tensor3D;
+      for (let i = 0; i < gs.depth; i++)
+        g = transformerBlock(p, `global.blocks.${i}`, g, { heads: gs.heads }) as tf.Tensor3D;
+      const pooled = attentionPool(p, 'global.pool', layerNorm(p, 'global.norm', g, 1e-6), {
+        heads: gs.heads,
+        eps: POOL_EPS,
+      });
+      global = dense(p, 'global.head', tf.reshape(pooled, [b, gs.width])) as tf.Tensor2D;
+    }
+    return { local, localTarget, global, globalTarget: teacherOut.embedding, student };
+  }
+
+  /**
+   * The stage-2 loss of one batch. `batch`: `clips` `[B, T, H, W, 3]` float32 in [0, 1]; `visible`
+   * `[B, K]` int32; `masked` `[B, M]` int32; `order` `[B, N]` int32 (the local decoder's input order;
+   * ignored with `shuffle` off). Records {@link DISTILL_STATS}.
+   * @throws ShapeError for a missing entry or masks that do not split the tokens.
+   */
+  loss(
+    batch: Record<string, tf.Tensor>,
+    context: Pick<StepContext, 'step' | 'worker'> & { record?: StepContext['record'] },
+  ): tf.Scalar {
+    for (const key of ['clips', 'visible', 'masked'])
+      if (!batch[key])
+        throw new ShapeError(
+          `the stage-2 batch has no "${key}" (keys: ${Object.keys(batch).join(', ') || 'none'})`,
+          {
+            name: key,
+            expected: [],
+            actual: [],
+          },
+        );
+    const clips: ClipBatch = {
+      data: batch.clips.dataSync() as Float32Array,
+      shape: batch.clips.shape as ClipBatch['shape'],
+    };
+    const masks: DistillBatchMasks = {
+      visible: batch.visible.dataSync() as Int32Array,
+      masked: batch.masked.dataSync() as Int32Array,
+      order: batch.order ? (batch.order.dataSync() as Int32Array) : undefined,
+    };
+    const out = this.forward(clips, masks, { training: true, seed: context.step * 1009 + context.worker });
+    const record = (name: string, v: tf.Tensor) => context.record?.(name, v);
+    const localLoss = cosineDistanceLoss(out.local, out.localTarget);
+    record(DISTILL_STATS.localLoss, localLoss);
+    record(DISTILL_STATS.localCos, tf.sub(1, localLoss));
+    record(DISTILL_STATS.studentStd, embeddingStd(tf.mean(out.student, 1) as tf.Tensor2D));
+    let total = tf.mul(localLoss, this.config.localWeight) as tf.Scalar;
+    if (out.global) {
+      const globalLoss = cosineDistanceLoss(out.global, out.globalTarget);
+      record(DISTILL_STATS.globalLoss, globalLoss);
+      record(DISTILL_STATS.globalCos, tf.sub(1, globalLoss));
+      total = tf.add(total, tf.mul(globalLoss, this.config.globalWeight)) as tf.Scalar;
+    }
+    return total;
+  }
+
+  /**
+   * Mean cosine similarity of the predictions to the teacher (no gradient): `local` over all tokens,
+   * `global` over clips (NaN with the global loss off).
+   */
+  teacherCosine(clips: ClipBatch, masks: DistillBatchMasks): { local: number; global: number } {
+    return tf.tidy(() => {
+      const out = this.forward(clips, masks);
+      const local = 1 - cosineDistanceLoss(out.local, out.localTarget).dataSync()[0];
+      const global = out.global
+        ? 1 - cosineDistanceLoss(out.global, out.globalTarget).dataSync()[0]
+        : Number.NaN;
+      return { local, global };
+    });
+  }
+
+  /** The student encoder's weights by ViT name (for `saveVitCheckpoint` and the ONNX export). */
+  async studentWeights(): Promise<NamedWeights> {
+    return this.student.weights();
+  }
+
+  /** Frees every variable (student, heads and teacher). */
+  dispose(): void {
+    for (const v of new Set(this.params.values())) v.dispose();
+    this.params.clear();
+    this.student.params.clear();
+    this.teacher.params.clear();
+  }
+}
+
+/**
+ * The local decoder's shuffle: `out[b, j] = x[b, order[b, j]]` (a per-row gather, exact).
+ * @param x `[B, N, D]`
+ * @param order `[B, N]` int32, each row a permutation of 0..N-1
+ * @throws ShapeError when a row of `order` is not a permutation.
+ */
+export function shuffleTokens(x: tf.Tensor3D, order: Int32Array): tf.Tensor3D {
+  invertOrder(order, x.shape[0]);
+  return gatherTokensPerRow(x, order);
+}
+
+/**
+ * The exact inverse of {@link shuffleTokens} with the same `order`: `out[b, order[b, j]] = y[b, j]`.
+ * @param y `[B, N, D]` shuffled tokens
+ */
+export function unshuffleTokens(y: tf.Tensor3D, order: Int32Array): tf.Tensor3D {
+  return gatherTokensPerRow(y, invertOrder(order, y.shape[0]));
+}
+
+/** {@link DistillModel.create} after starting the tfjs backend: the entry point of data-parallel workers. */
+export async function buildDistillModel(spec: DistillModelSpec): Promise<DistillModel> {
+  await initBackend();
+  return DistillModel.create(spec);
+}
