@@ -1,1 +1,7 @@
-export {};
+export {
+  buildTextGraph,
+  exportTextOnnx,
+  type TextOnnxExportOptions,
+  type TextOnnxMeta,
+  writeTextOnnx,
+} from './text/export-text';
