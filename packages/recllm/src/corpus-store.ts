@@ -4,7 +4,7 @@ import * as lancedb from '@lancedb/lancedb';
 import { ConfigError } from '@vfmkit/core';
 import { checkEmbeddings, type Embedder } from './embedder';
 import { StoreError } from './errors';
-import { type Filters, filtersSchema, filtersToSql, matchesFilters, sqlString } from './filters';
+import { type Filters, filterPredicate, filtersSchema, filtersToSql, sqlString } from './filters';
 import { openOrCreateTable } from './internal/corpus-table';
 import { VectorMatrix } from './internal/vector-matrix';
 import { contentHash, type Item, itemText, parseItem } from './item';
@@ -302,10 +302,7 @@ export class CorpusStore implements Retriever {
     const lexical: List[] = [];
     if (mode !== 'dense') {
       try {
-        const hits = this.lexical.search(request.query, pool, (id) => {
-          const item = this.items.get(id);
-          return item !== undefined && matchesFilters(item, filters);
-        });
+        const hits = this.lexical.search(request.query, pool, this.accepter(filters));
         lexical.push({ name: 'lexical', hits });
       } catch (e) {
         dense.catch(() => undefined);
@@ -417,6 +414,16 @@ export class CorpusStore implements Retriever {
     }
   }
 
+  /** The id predicate of `filters` (`undefined`: accept all). */
+  private accepter(filters: Filters): ((id: string) => boolean) | undefined {
+    const pass = filterPredicate(filters);
+    if (!pass) return undefined;
+    return (id) => {
+      const item = this.items.get(id);
+      return item !== undefined && pass(item);
+    };
+  }
+
   private forget(id: string): void {
     if (this.items.get(id)?.videoEmbedding) this.videoCount--;
     this.items.delete(id);
@@ -434,17 +441,7 @@ export class CorpusStore implements Retriever {
   ): Promise<{ id: string; score: number }[]> {
     const memory = column === 'vector' ? (this.annIndex ? undefined : this.textVectors) : this.videoVectors;
     if (memory) {
-      const filtered = Object.values(filters).some((v) => v !== undefined);
-      return memory.search(
-        q,
-        limit,
-        filtered
-          ? (id) => {
-              const item = this.items.get(id);
-              return item !== undefined && matchesFilters(item, filters);
-            }
-          : undefined,
-      );
+      return memory.search(q, limit, this.accepter(filters));
     }
     const where = [videoOnly ? 'has_video = true' : undefined, filtersToSql(filters)]
       .filter(Boolean)

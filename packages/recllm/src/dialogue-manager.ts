@@ -136,8 +136,14 @@ export class DialogueManager {
       this.live.delete(sessionId); // most recently used last
       this.live.set(sessionId, s);
     } else {
-      s = this.sessions.loadSession(sessionId);
-      if (s) {
+      const stored = this.sessions.loadSession(sessionId);
+      if (stored) {
+        // stores keep candidate ids: re-attach the items from the corpus (a deleted item's candidate goes)
+        const candidates = stored.candidates.flatMap((c) => {
+          const item = this.options.store.get(c.id) ?? c.item;
+          return item ? [{ ...c, item }] : [];
+        });
+        s = { ...stored, candidates };
         s.profile = this.sessions.getProfile(s.userId) ?? s.profile;
         this.live.set(sessionId, s);
       }

@@ -1,5 +1,5 @@
+import { itemTerms } from './internal/item-terms';
 import type { Item } from './item';
-import { itemText } from './item';
 import { tokenize } from './text';
 
 /**
@@ -41,12 +41,12 @@ export function checkExplanation(
   item: Item,
   vocabulary: FactVocabulary,
 ): ExplanationCheck {
-  const own = new Set(tokenize(`${itemText(item)} ${item.tags.join(' ').replace(/-/g, ' ')}`));
+  const own = itemTerms(item).own;
   const unsupported = new Set<string>();
   const lower = explanation.toLowerCase();
+  const itemChannel = item.channel.toLowerCase();
   for (const ch of vocabulary.channels)
-    if (ch !== item.channel.toLowerCase() && ch.length > 3 && lower.includes(ch))
-      unsupported.add(`channel:${ch}`);
+    if (ch !== itemChannel && ch.length > 3 && lower.includes(ch)) unsupported.add(`channel:${ch}`);
   for (const w of tokenize(explanation)) {
     if (/^\d+(\.\d+)?$/.test(w)) {
       const n = Number(w);

@@ -34,6 +34,37 @@ export function matchesFilters(item: Item, filters: Filters | undefined): boolea
   return true;
 }
 
+/**
+ * {@link matchesFilters} compiled once for many items (sets for tags and ids, the channel lowercased);
+ * `undefined` when `filters` holds nothing to check.
+ */
+export function filterPredicate(filters: Filters | undefined): ((item: Item) => boolean) | undefined {
+  if (!filters) return undefined;
+  const tags = filters.tags ?? [];
+  const excludeTags = filters.excludeTags?.length ? new Set(filters.excludeTags) : undefined;
+  const channel = filters.channel?.toLowerCase();
+  const { minDurationS: min, maxDurationS: max } = filters;
+  const excludeIds = filters.excludeIds?.length ? new Set(filters.excludeIds) : undefined;
+  if (
+    !tags.length &&
+    !excludeTags &&
+    channel === undefined &&
+    min === undefined &&
+    max === undefined &&
+    !excludeIds
+  )
+    return undefined;
+  return (item) => {
+    if (excludeIds?.has(item.id)) return false;
+    if (min !== undefined && item.durationS < min) return false;
+    if (max !== undefined && item.durationS > max) return false;
+    if (channel !== undefined && channel !== item.channel.toLowerCase()) return false;
+    for (const t of tags) if (!item.tags.includes(t)) return false;
+    if (excludeTags) for (const t of item.tags) if (excludeTags.has(t)) return false;
+    return true;
+  };
+}
+
 /** A SQL string literal: single quotes doubled (values are validated first; this is defence in depth). */
 export function sqlString(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;

@@ -35,7 +35,7 @@ export {
   type FactVocabulary,
   factVocabulary,
 } from './explanation-check';
-export { type Filters, filtersSchema, filtersToSql, matchesFilters } from './filters';
+export { type Filters, filterPredicate, filtersSchema, filtersToSql, matchesFilters } from './filters';
 export { HashingEmbedder, type HashingEmbedderOptions } from './hashing-embedder';
 export {
   contentHash,
@@ -100,7 +100,13 @@ export {
 } from './retrieval';
 export { type FusedHit, reciprocalRankFusion } from './rrf';
 export { RulePolicy, type RulePolicyOptions } from './rule-policy';
-export { MemorySessionStore, type SessionInfo, type SessionStore, SqliteSessionStore } from './session-store';
+export {
+  MemorySessionStore,
+  type SessionInfo,
+  type SessionStore,
+  SqliteSessionStore,
+  type StoredDialogueState,
+} from './session-store';
 export {
   runSession,
   type SessionResult,

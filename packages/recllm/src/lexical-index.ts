@@ -176,7 +176,7 @@ export class LexicalIndex {
    */
   search(query: string, k: number, accept?: (id: string) => boolean): LexicalHit[] {
     const kept = this.queryTerms(query);
-    if (kept.length === 0) return [];
+    if (kept.length === 0 || k < 1) return [];
     // the kept terms are tokenized once more, as minisearch tokenized its query string (stems are stable)
     const terms = tokenize(kept.join(' '));
     const { total, termScore, quality, seen, termSeen } = this;
@@ -223,16 +223,27 @@ export class LexicalIndex {
         if (first) quality[slot]++;
       }
     }
-    const hits: { id: string; score: number; at: number }[] = [];
+    // the k best in (score desc, first matched first) order, as a stable sort of every match would give;
+    // the filter runs only for documents that would enter the list
+    const bestScore = new Float64Array(k);
+    const bestSlot = new Int32Array(k);
+    let count = 0;
     for (let at = 0; at < order.length; at++) {
       const slot = order[at];
-      const id = this.ids[slot] as string;
-      if (accept && !accept(id)) continue;
-      hits.push({ id, score: total[slot] * (quality[slot] || 1), at });
+      const score = total[slot] * (quality[slot] || 1);
+      if (count === k && score <= bestScore[k - 1]) continue;
+      if (accept && !accept(this.ids[slot] as string)) continue;
+      let i = count < k ? count++ : k - 1;
+      while (i > 0 && bestScore[i - 1] < score) {
+        bestScore[i] = bestScore[i - 1];
+        bestSlot[i] = bestSlot[i - 1];
+        i--;
+      }
+      bestScore[i] = score;
+      bestSlot[i] = slot;
     }
-    hits.sort((a, b) => b.score - a.score || a.at - b.at);
     const out: LexicalHit[] = [];
-    for (let i = 0; i < hits.length && i < k; i++) out.push({ id: hits[i].id, score: hits[i].score });
+    for (let i = 0; i < count; i++) out.push({ id: this.ids[bestSlot[i]] as string, score: bestScore[i] });
     return out;
   }
 

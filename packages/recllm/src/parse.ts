@@ -38,10 +38,19 @@ export function tagsIn(phrase: string, vocabulary: CorpusVocabulary): string[] {
   return [...out];
 }
 
+/** Lowercased channel names per vocabulary (computed once per vocabulary). */
+const lowerChannels = new WeakMap<readonly string[], string[]>();
+
 /** The longest channel name that occurs in `text` (case-insensitive), if any. */
 export function channelIn(text: string, vocabulary: CorpusVocabulary): string | undefined {
   const lower = text.toLowerCase();
-  return vocabulary.channels.find((c) => lower.includes(c.toLowerCase()));
+  let channels = lowerChannels.get(vocabulary.channels);
+  if (!channels) {
+    channels = vocabulary.channels.map((c) => c.toLowerCase());
+    lowerChannels.set(vocabulary.channels, channels);
+  }
+  const at = channels.findIndex((c) => lower.includes(c));
+  return at < 0 ? undefined : vocabulary.channels[at];
 }
 
 const CLAUSE = '([^.,!?;]+)';

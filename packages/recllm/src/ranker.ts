@@ -1,4 +1,5 @@
 import type { Candidate, DialogueState } from './dialogue-state';
+import { itemTerms } from './internal/item-terms';
 import type { Item } from './item';
 import type { SearchHit } from './retrieval';
 import { tokenize } from './text';
@@ -53,9 +54,7 @@ export class RuleRanker implements Ranker {
     const { likes, dislikes } = stated(input.state);
     const scored = input.hits.map((hit) => {
       const item = hit.item;
-      const tagTerms = new Map<string, string>();
-      for (const t of item.tags) for (const w of tokenize(t.replace(/-/g, ' '))) tagTerms.set(w, t);
-      const titleTerms = new Set(tokenize(item.title));
+      const { tagTerms, titleTerms } = itemTerms(item);
       const matchedTags = new Set<string>();
       let covered = 0;
       for (const q of queryTerms) {
@@ -107,7 +106,7 @@ export function matchesPhrase(item: Item, phrase: string): boolean {
   if (item.tags.includes(phrase)) return true;
   const words = tokenize(phrase);
   if (words.length === 0) return false;
-  const own = new Set(tokenize(`${item.title} ${item.tags.join(' ')}`));
+  const own = itemTerms(item).titleAndTags;
   return words.every((w) => own.has(w));
 }
 

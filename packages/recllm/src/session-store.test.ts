@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CorpusStore } from './corpus-store';
 import { DialogueManager } from './dialogue-manager';
@@ -67,6 +68,38 @@ describe('SqliteSessionStore', () => {
     const next = await m.startSession('carol');
     expect(next.profile).toEqual(profile);
     await expect(m.startSession('carol', next.sessionId)).rejects.toThrow(/already exists/);
+    sessions.close();
+  });
+
+  it('stores candidates without their items and re-attaches them from the corpus on load', async () => {
+    const db = join(dir, 'lean.db');
+    let sessions = new SqliteSessionStore(db);
+    let m = new DialogueManager({ store, sessions });
+    const s = await m.startSession('fay');
+    await m.handleMessage(s.sessionId, 'a green cylinder that falls');
+    const before = structuredClone(m.getSession(s.sessionId));
+    expect(before?.candidates.length).toBeGreaterThan(5);
+    sessions.close();
+    const raw = new Database(db);
+    const row = raw.prepare('SELECT state_json FROM sessions WHERE id = ?').get(s.sessionId) as {
+      state_json: string;
+    };
+    const stored = JSON.parse(row.state_json) as { candidates: Record<string, unknown>[] };
+    expect(stored.candidates.map((c) => Object.keys(c).sort())).toEqual(
+      before?.candidates.map(() => ['explanation', 'id', 'retrievalRank', 'score']),
+    );
+    // a row written by an older version kept each item: one of them is no longer in the corpus
+    const gone = { ...items[7], id: 'gone-1', title: 'An item deleted since' };
+    stored.candidates[0] = { ...stored.candidates[0], id: 'gone-1', item: gone };
+    stored.candidates[1] = { ...stored.candidates[1], id: 'gone-2' };
+    raw.prepare('UPDATE sessions SET state_json = ? WHERE id = ?').run(JSON.stringify(stored), s.sessionId);
+    raw.close();
+    sessions = new SqliteSessionStore(db);
+    m = new DialogueManager({ store, sessions });
+    const after = m.getSession(s.sessionId);
+    expect(after?.candidates[0].item).toEqual(gone);
+    expect(after?.candidates.map((c) => c.id)).not.toContain('gone-2');
+    expect(after?.candidates.slice(1)).toEqual(before?.candidates.slice(2));
     sessions.close();
   });
 

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
-import type { DialogueState, Turn } from './dialogue-state';
+import type { Candidate, DialogueState, Turn } from './dialogue-state';
 import { SessionError } from './errors';
+import type { Item } from './item';
 import { type UserProfile, userProfileSchema } from './profile';
 
 /** A summary row of a stored session. */
@@ -12,10 +13,34 @@ export interface SessionInfo {
   readonly updatedAt: string;
 }
 
+/**
+ * A session as a store gives it back. Stores keep the ranked candidates without their items (ids,
+ * ranks, scores, explanations: the items are in the corpus, and a state written every turn stays small);
+ * the dialogue manager re-attaches each item from the corpus when it loads a session. `item` is present
+ * only in sessions saved by older versions, which stored it.
+ */
+export type StoredDialogueState = Omit<DialogueState, 'candidates'> & {
+  candidates: (Omit<Candidate, 'item'> & { item?: Item })[];
+};
+
+/** The stored form of a state without its turns: candidates without their items. */
+function storedRest(state: DialogueState): Omit<StoredDialogueState, 'turns'> {
+  const { turns: _turns, candidates, ...rest } = state;
+  return {
+    ...rest,
+    candidates: candidates.map((c) => ({
+      id: c.id,
+      retrievalRank: c.retrievalRank,
+      score: c.score,
+      explanation: c.explanation,
+    })),
+  };
+}
+
 /** Where sessions and profiles live. {@link SqliteSessionStore} persists; {@link MemorySessionStore} does not. */
 export interface SessionStore {
   saveSession(state: DialogueState): void;
-  loadSession(id: string): DialogueState | undefined;
+  loadSession(id: string): StoredDialogueState | undefined;
   listSessions(filter?: { userId?: string; includeEnded?: boolean }): SessionInfo[];
   getProfile(userId: string): UserProfile | undefined;
   saveProfile(profile: UserProfile): void;
@@ -27,15 +52,15 @@ export class MemorySessionStore implements SessionStore {
   private readonly sessions = new Map<string, string>();
   private readonly profiles = new Map<string, UserProfile>();
   saveSession(state: DialogueState): void {
-    this.sessions.set(state.sessionId, JSON.stringify(state));
+    this.sessions.set(state.sessionId, JSON.stringify({ ...storedRest(state), turns: state.turns }));
   }
-  loadSession(id: string): DialogueState | undefined {
+  loadSession(id: string): StoredDialogueState | undefined {
     const s = this.sessions.get(id);
-    return s ? (JSON.parse(s) as DialogueState) : undefined;
+    return s ? (JSON.parse(s) as StoredDialogueState) : undefined;
   }
   listSessions(filter: { userId?: string; includeEnded?: boolean } = {}): SessionInfo[] {
     return [...this.sessions.values()]
-      .map((s) => JSON.parse(s) as DialogueState)
+      .map((s) => JSON.parse(s) as StoredDialogueState)
       .filter(
         (s) =>
           (filter.userId === undefined || s.userId === filter.userId) && (filter.includeEnded || !s.ended),
@@ -134,11 +159,10 @@ export class SqliteSessionStore implements SessionStore {
         const t = s.turns[i];
         this.stmts.insertMessage.run(s.sessionId, i, t.role, t.text, JSON.stringify(t), t.at);
       }
-      const { turns: _turns, ...rest } = s;
       this.stmts.upsertSession.run({
         id: s.sessionId,
         userId: s.userId,
-        state: JSON.stringify(rest),
+        state: JSON.stringify(storedRest(s)),
         ended: s.ended ? 1 : 0,
         at: new Date().toISOString(),
       });
@@ -146,13 +170,13 @@ export class SqliteSessionStore implements SessionStore {
     tx(state);
   }
 
-  loadSession(id: string): DialogueState | undefined {
+  loadSession(id: string): StoredDialogueState | undefined {
     const row = this.stmts.getSession.get(id) as { state_json: string } | undefined;
     if (!row) return undefined;
     const turns = (this.stmts.getMessages.all(id) as { turn_json: string }[]).map(
       (r) => JSON.parse(r.turn_json) as Turn,
     );
-    return { ...(JSON.parse(row.state_json) as Omit<DialogueState, 'turns'>), turns };
+    return { ...(JSON.parse(row.state_json) as Omit<StoredDialogueState, 'turns'>), turns };
   }
 
   listSessions(filter: { userId?: string; includeEnded?: boolean } = {}): SessionInfo[] {

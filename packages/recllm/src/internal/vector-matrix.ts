@@ -83,7 +83,6 @@ export class VectorMatrix {
     const data = this.data;
     const n = this.rowIds.length;
     for (let r = 0; r < n; r++) {
-      if (accept && !accept(this.rowIds[r])) continue;
       const off = r * d;
       let s0 = 0;
       let s1 = 0;
@@ -99,6 +98,8 @@ export class VectorMatrix {
       for (; j < d; j++) s0 += data[off + j] * q[j];
       const score = (s0 + s1 + s2 + s3) * qInv * this.invNorms[r];
       if (count === limit && score <= bestScore[limit - 1]) continue;
+      // the filter runs only for rows that would enter the list (most rows never do)
+      if (accept && !accept(this.rowIds[r])) continue;
       let at = count < limit ? count++ : limit - 1;
       while (at > 0 && bestScore[at - 1] < score) {
         bestScore[at] = bestScore[at - 1];
