@@ -215,9 +215,13 @@ export class GraphBuilder extends GraphCore {
     return this.node('Cast', [x], { to: attr.int(ONNX_DATA_TYPE[to]) })[0];
   }
 
-  /** Exact GELU, `0.5 x (1 + erf(x / sqrt 2))`, from `Erf` (ONNX Runtime fuses it into its Gelu kernel). */
+  /**
+   * Exact GELU, `0.5 x (1 + erf(x / sqrt 2))`, from `Erf`. Written as `Div(x, sqrt 2)`: the form ONNX
+   * Runtime's GELU fusion recognises (it fuses it into its Gelu kernel, and with a preceding bias Add
+   * into BiasGelu; `Mul(x, 1 / sqrt 2)` is left as separate nodes).
+   */
   gelu(x: string): string {
-    const e = this.unary('Erf', this.mul(x, this.scalar(Math.SQRT1_2)));
+    const e = this.unary('Erf', this.div(x, this.scalar(Math.SQRT2)));
     return this.mul(this.mul(x, this.scalar(0.5)), this.add(e, this.scalar(1)));
   }
 

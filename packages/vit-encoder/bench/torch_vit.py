@@ -7,6 +7,7 @@ can interleave PyTorch and ONNX Runtime runs:
   `time B`          -> {"ms": one timed forward of the first B clips, 2 threads}
   `dump B PATH`     -> writes pooled features [B, D] to PATH (raw float32)
   `peak`            -> {"gflops": fp32 matmul peak, numpy/OpenBLAS 2048^3, median of 5}
+  `export PATH`     -> writes the same forward as ONNX with torch.onnx.export (opset 17, dynamic batch)
 """
 import json
 import struct
@@ -105,6 +106,14 @@ def main():
                 print(json.dumps({"ms": (time.perf_counter() - t0) * 1000}), flush=True)
             elif cmd[0] == "dump":
                 forward(c, w, all_clips[: int(cmd[1])].contiguous()).numpy().astype(np.float32).tofile(cmd[2])
+                print(json.dumps({"ok": True}), flush=True)
+            elif cmd[0] == "export":
+                class Vit(torch.nn.Module):
+                    def forward(self, clips):
+                        return forward(c, w, clips)
+
+                torch.onnx.export(Vit(), all_clips[:1].contiguous(), cmd[1], input_names=["clips"], output_names=["pooled"],
+                                  dynamic_axes={"clips": {0: "batch"}, "pooled": {0: "batch"}}, opset_version=17)
                 print(json.dumps({"ok": True}), flush=True)
             elif cmd[0] == "peak":
                 a = np.random.default_rng(0).standard_normal((2048, 2048), dtype=np.float32)

@@ -24,11 +24,25 @@ const cases = [
     finalNorm: 'pooled' as const,
     attention: 'fused' as const,
   },
+  // Fused attention with standard-op GELU / biases (the default with fused attention is `contrib`).
+  {
+    variant: 'nano/8',
+    posEmbed: 'learned' as const,
+    finalNorm: 'tokens' as const,
+    attention: 'fused' as const,
+    fusions: 'standard' as const,
+  },
 ];
 
 describe.each(cases)(
-  'tfjs vs ONNX Runtime, $variant ($posEmbed positions, $attention attention)',
-  ({ variant, posEmbed, finalNorm, attention }) => {
+  'tfjs vs ONNX Runtime, $variant ($posEmbed positions, $attention attention, $fusions fusions)',
+  ({
+    variant,
+    posEmbed,
+    finalNorm,
+    attention,
+    fusions,
+  }: (typeof cases)[number] & { fusions?: 'standard' }) => {
     const config = decodeVariant(variant, {
       frames: 4,
       imageSize: [32, 32],
@@ -42,10 +56,15 @@ describe.each(cases)(
     it('batch 1 and 3, all tokens and a visible-token index, agree to 1e-4', async () => {
       const model = VitModel.create(config, weights);
       const encoders = {
-        all: await VideoEncoder.load(exportVitOnnx(config, weights, { attention }), { device: 'cpu' }),
-        visible: await VideoEncoder.load(exportVitOnnx(config, weights, { visibleInput: true, attention }), {
+        all: await VideoEncoder.load(exportVitOnnx(config, weights, { attention, fusions }), {
           device: 'cpu',
         }),
+        visible: await VideoEncoder.load(
+          exportVitOnnx(config, weights, { visibleInput: true, attention, fusions }),
+          {
+            device: 'cpu',
+          },
+        ),
       };
       for (const batch of [1, 3]) {
         const clips = randomClips([batch, 4, 32, 32, 3], batch);

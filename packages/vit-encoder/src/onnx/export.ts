@@ -22,6 +22,15 @@ export interface VitOnnxExportOptions {
    * fused `com.microsoft.MultiHeadAttention` kernel (`fused`, the default: faster on ORT's CPU and CUDA providers).
    */
   readonly attention?: 'matmul' | 'fused';
+  /**
+   * How biases and GELUs are written. `contrib` (the default with fused attention): ONNX Runtime's
+   * `com.microsoft.BiasGelu` (bias add + exact GELU in one kernel) and the qkv bias inside
+   * `MultiHeadAttention`; residual adds stay `Add` + `LayerNormalization` (ORT fuses what it can; its
+   * explicit SkipLayerNormalization with the residual-sum output was slower here). `standard` (the
+   * default with `matmul` attention): standard ops only, GELU as `Div(x, sqrt 2)`, the form ORT's
+   * optimizer fuses into Gelu/BiasGelu.
+   */
+  readonly fusions?: 'contrib' | 'standard';
 }
 
 /** What an exported encoder says about itself (stored as the model's `config` metadata). */
@@ -35,6 +44,8 @@ export interface VitOnnxMeta {
   readonly visibleInput: boolean;
   readonly weights: WeightStorage;
   readonly attention: 'matmul' | 'fused';
+  /** Absent in models exported before the option existed (they use `standard`). */
+  readonly fusions?: 'contrib' | 'standard';
 }
 
 function get(weights: NamedWeights, name: string): Float32Array {
@@ -46,6 +57,30 @@ function transposed(w: Float32Array, out: number, inp: number): Float32Array {
   const t = new Float32Array(w.length);
   for (let o = 0; o < out; o++) for (let i = 0; i < inp; i++) t[i * out + o] = w[o * inp + i];
   return t;
+}
+
+/** Patch-embedding weight `[D, K]` and bias `[D]` with the pixel mean/std folded in (float64 sums). */
+function foldPixelNorm(
+  config: VitConfig,
+  weights: NamedWeights,
+): { weight: Float32Array; bias: Float32Array } {
+  const d = config.width;
+  const k = patchDim(config);
+  const c = config.channels;
+  const w = get(weights, 'patch_embed.weight');
+  const b = weights.has('patch_embed.bias') ? get(weights, 'patch_embed.bias') : new Float32Array(d);
+  const weight = new Float32Array(d * k);
+  const bias = new Float32Array(d);
+  for (let o = 0; o < d; o++) {
+    let shift = 0;
+    for (let j = 0; j < k; j++) {
+      const ch = j % c;
+      weight[o * k + j] = w[o * k + j] / config.pixelStd[ch];
+      shift += (w[o * k + j] * config.pixelMean[ch]) / config.pixelStd[ch];
+    }
+    bias[o] = b[o] - shift;
+  }
+  return { weight, bias };
 }
 
 /** The positional table `[N, D]` of `grid` from stored weights (resampled when `grid` differs from training). */
@@ -112,6 +147,7 @@ export function buildVitGraph(
     visibleInput: options.visibleInput ?? false,
     weights: storage,
     attention: options.attention ?? 'fused',
+    fusions: options.fusions ?? ((options.attention ?? 'fused') === 'fused' ? 'contrib' : 'standard'),
   };
   const g = new GraphBuilder({
     name: 'vit_encoder',
@@ -128,9 +164,7 @@ export function buildVitGraph(
   const dh = d / config.heads;
 
   const clips = g.input('clips', 'float32', ['batch', clip[0], clip[1], clip[2], c]);
-  const invStd = Float32Array.from(config.pixelStd, (s) => 1 / s);
-  const normed = g.mul(g.sub(clips, g.f32(Float32Array.from(config.pixelMean), [c])), g.f32(invStd, [c]));
-  const split = g.reshape(normed, [0, grid.t, t, grid.h, p, grid.w, q, c]);
+  const split = g.reshape(clips, [0, grid.t, t, grid.h, p, grid.w, q, c]);
   const tubes = g.reshape(g.transpose(split, [0, 1, 3, 5, 2, 4, 6, 7]), [0, n, k]);
   const linear = (x: string, name: string, out: number, inp: number, bias = true) =>
     g.linear(
@@ -140,8 +174,11 @@ export function buildVitGraph(
       bias && weights.has(`${name}.bias`) ? get(weights, `${name}.bias`) : undefined,
       name,
     );
+  // Pixel normalisation folded into the patch embedding (exact algebra, one pass less over the clip):
+  // ((x - mean) / std) W^T + b = x (W / std)^T + (b - W (mean / std)).
+  const folded = foldPixelNorm(config, weights);
   let x = g.add(
-    linear(tubes, 'patch_embed', d, k),
+    g.linear(tubes, transposed(folded.weight, d, k), [k, d], folded.bias, 'patch_embed'),
     g.f32(positionTable(config, weights, grid), [n, d], 'pos_embed'),
   );
   if (meta.visibleInput) {
@@ -157,31 +194,81 @@ export function buildVitGraph(
   const heads = (v: string, perm: readonly number[]) =>
     g.transpose(g.reshape(v, [0, 0, config.heads, dh]), perm);
   const tokensDim = meta.visibleInput ? 'visible' : n;
-  for (let i = 0; i < config.depth; i++) {
-    const b = `blocks.${i}`;
-    const qkv = linear(ln(x, `${b}.norm1`), `${b}.attn.qkv`, 3 * d, d);
-    const [qv, kv, vv] = g.node('Split', [qkv], { axis: attr.int(2) }, { outputs: 3 });
-    let merged: string;
+  const contrib = meta.fusions === 'contrib';
+  const bias = (name: string) => (weights.has(`${name}.bias`) ? get(weights, `${name}.bias`) : undefined);
+  /**
+   * `[LayerNorm(v + skip + bias), v + skip + bias]`. Written as Add + LayerNorm, not as an explicit
+   * `com.microsoft.SkipLayerNormalization`: its CPU kernel with the residual-sum output measured 3-4x
+   * slower than Add + LayerNorm here (BENCHMARKS.md), and ORT fuses the pairs it can by itself.
+   */
+  const skipNorm = (v: string, skip: string, name: string, norm: string, epsilon = eps) => {
+    const b = bias(name);
+    const sum = g.add(v, b ? g.add(skip, g.f32(b, [d], `${name}.bias`)) : skip);
+    return [ln(sum, norm, epsilon), sum] as const;
+  };
+  const attentionOf = (h: string, b: string) => {
     if (meta.attention === 'fused') {
-      merged = g.node(
+      const qkvBias = contrib ? bias(`${b}.attn.qkv`) : undefined;
+      const qkv = linear(h, `${b}.attn.qkv`, 3 * d, d, !qkvBias);
+      const [qv, kv, vv] = g.node('Split', [qkv], { axis: attr.int(2) }, { outputs: 3 });
+      const inputs = qkvBias ? [qv, kv, vv, g.f32(qkvBias, [3 * d], `${b}.attn.qkv.bias`)] : [qv, kv, vv];
+      return g.node(
         'MultiHeadAttention',
-        [qv, kv, vv],
+        inputs,
         { num_heads: attr.int(config.heads) },
         { domain: 'com.microsoft' },
       )[0];
-    } else {
-      const qh = g.mul(heads(qv, [0, 2, 1, 3]), g.scalar(1 / Math.sqrt(dh)));
-      const kt = heads(kv, [0, 2, 3, 1]);
-      const vh = heads(vv, [0, 2, 1, 3]);
-      const att = g.matmul(g.softmax(g.matmul(qh, kt), -1), vh);
-      merged = g.reshape(g.transpose(att, [0, 2, 1, 3]), [0, 0, d]);
     }
-    x = g.add(x, linear(merged, `${b}.attn.proj`, d, d));
-    const hidden = g.gelu(linear(ln(x, `${b}.norm2`), `${b}.mlp.fc1`, config.mlpDim, d));
-    x = g.add(x, linear(hidden, `${b}.mlp.fc2`, d, config.mlpDim));
-    if (layers.includes(i)) g.output(x, 'float32', { name: `layer_${i}`, dims: ['batch', tokensDim, d] });
+    const qkv = linear(h, `${b}.attn.qkv`, 3 * d, d);
+    const [qv, kv, vv] = g.node('Split', [qkv], { axis: attr.int(2) }, { outputs: 3 });
+    const qh = g.mul(heads(qv, [0, 2, 1, 3]), g.scalar(1 / Math.sqrt(dh)));
+    const kt = heads(kv, [0, 2, 3, 1]);
+    const vh = heads(vv, [0, 2, 1, 3]);
+    const att = g.matmul(g.softmax(g.matmul(qh, kt), -1), vh);
+    return g.reshape(g.transpose(att, [0, 2, 1, 3]), [0, 0, d]);
+  };
+  let tokens: string | undefined;
+  if (contrib) {
+    // x -> LN1 once; then per block: SkipLN(x, proj) gives LN2 input and the residual sum, and
+    // SkipLN(sum, fc2) gives the next block's LN1 input (or the final norm) and the block output.
+    let h = ln(x, 'blocks.0.norm1');
+    for (let i = 0; i < config.depth; i++) {
+      const b = `blocks.${i}`;
+      const proj = linear(attentionOf(h, b), `${b}.attn.proj`, d, d, false);
+      const [h2, mid] = skipNorm(x, proj, `${b}.attn.proj`, `${b}.norm2`);
+      const fc1 = linear(h2, `${b}.mlp.fc1`, config.mlpDim, d, false);
+      const b1 = bias(`${b}.mlp.fc1`);
+      const hidden = b1
+        ? g.node(
+            'BiasGelu',
+            [fc1, g.f32(b1, [config.mlpDim], `${b}.mlp.fc1.bias`)],
+            {},
+            { domain: 'com.microsoft' },
+          )[0]
+        : g.node('Gelu', [fc1], {}, { domain: 'com.microsoft' })[0];
+      const fc2 = linear(hidden, `${b}.mlp.fc2`, d, config.mlpDim, false);
+      const last = i === config.depth - 1;
+      if (!last || config.finalNorm === 'tokens') {
+        const [next, sum] = skipNorm(mid, fc2, `${b}.mlp.fc2`, last ? 'norm' : `blocks.${i + 1}.norm1`);
+        h = next;
+        x = sum;
+        if (last) tokens = next;
+      } else {
+        const b2 = bias(`${b}.mlp.fc2`);
+        x = g.add(mid, b2 ? g.add(fc2, g.f32(b2, [d], `${b}.mlp.fc2.bias`)) : fc2);
+      }
+      if (layers.includes(i)) g.output(x, 'float32', { name: `layer_${i}`, dims: ['batch', tokensDim, d] });
+    }
+  } else {
+    for (let i = 0; i < config.depth; i++) {
+      const b = `blocks.${i}`;
+      x = g.add(x, linear(attentionOf(ln(x, `${b}.norm1`), b), `${b}.attn.proj`, d, d));
+      const hidden = g.gelu(linear(ln(x, `${b}.norm2`), `${b}.mlp.fc1`, config.mlpDim, d));
+      x = g.add(x, linear(hidden, `${b}.mlp.fc2`, d, config.mlpDim));
+      if (layers.includes(i)) g.output(x, 'float32', { name: `layer_${i}`, dims: ['batch', tokensDim, d] });
+    }
   }
-  const tokens = config.finalNorm === 'tokens' ? ln(x, 'norm') : x;
+  tokens ??= config.finalNorm === 'tokens' ? ln(x, 'norm') : x;
   g.output(tokens, 'float32', { name: 'tokens', dims: ['batch', tokensDim, d] });
   let pooled = g.reduceMean(tokens, [1], false);
   if (config.finalNorm === 'pooled') pooled = ln(pooled, 'fc_norm', config.pooledNormEps ?? eps);
