@@ -40,6 +40,7 @@ const RUNTIME_FREE = {
   ssl: `if (m.augmentPolicy('strong', 32).spatial.length !== 5) throw new Error('ssl');`,
   tokenizer: `if (m.codebookSize({ quantizer: { kind: 'fsq', levels: [8, 8, 8, 5, 5, 5] } }) !== 64000) throw new Error('tokenizer');`,
   recllm: `const f = m.reciprocalRankFusion([['a', 'b'], ['b', 'c']], 60); if (f[0].id !== 'b') throw new Error('recllm');`,
+  'videoprism-distill': `const t = m.TextTokenizer.fromJSON({ model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab: { '[PAD]': 0, '[UNK]': 1, a: 2, b: 3 } }, pre_tokenizer: { type: 'WhitespaceSplit' } }); if (t.encode(['a b c'], 4).ids.join() !== '2,3,1,0') throw new Error('videoprism-distill');`,
 };
 
 const t0 = performance.now();

@@ -40,7 +40,7 @@ export type TextEncoderConfigInput = z.input<typeof TextEncoderConfigSchema>;
  * Validates a text encoder config and fills in defaults.
  * @throws ConfigError naming the offending key (`heads` not dividing `width`, a non-positive size, ...).
  */
-export function parseTextEncoderConfig(input: TextEncoderConfigInput | TextEncoderConfig): TextEncoderConfig {
+export function parseTextEncoderConfig(input: TextEncoderConfigInput): TextEncoderConfig {
   const c = parseConfig(TextEncoderConfigSchema, input, 'text encoder config');
   if (c.width % c.heads !== 0) {
     throw new ConfigError(`text encoder: width ${c.width} is not divisible by heads ${c.heads}`, {

@@ -125,6 +125,23 @@ describe('TextTokenizer.fromJSON', () => {
     expect(rows(tok.encode(['red dr'], 2))).toEqual([[6, 4]]);
   });
 
+  it('accepts a minimal tokenizer.json (only a model and a pre-tokenizer)', () => {
+    const tok = TextTokenizer.fromJSON({
+      model: {
+        type: 'WordPiece',
+        unk_token: '[UNK]',
+        continuing_subword_prefix: '##',
+        max_input_chars_per_word: 100,
+        vocab: { '[PAD]': 0, '[UNK]': 1, a: 2, b: 3 },
+      },
+      pre_tokenizer: { type: 'WhitespaceSplit' },
+    });
+    expect(rows(tok.encode(['a b c', 'b'], 4))).toEqual([
+      [2, 3, 1, 0],
+      [3, 0, 0, 0],
+    ]);
+  });
+
   it('round-trips through toJSON', () => {
     const tok = TextTokenizer.fromJSON(WORDPIECE_JSON);
     const again = TextTokenizer.fromJSON(tok.toJSON());

@@ -93,7 +93,19 @@ export class TextTokenizer {
     if (typeof obj.model !== 'object' || obj.model === null) {
       throw new TokenizerFormatError("tokenizer.json has no 'model'", { keys: Object.keys(obj) });
     }
-    const copy = structuredClone(obj) as TokenizerJson;
+    // The optional parts of a tokenizer.json, filled in when a hand-written file leaves them out.
+    const filled: Record<string, unknown> = {
+      version: '1.0',
+      truncation: null,
+      padding: null,
+      added_tokens: [],
+      normalizer: null,
+      pre_tokenizer: null,
+      post_processor: null,
+      decoder: null,
+      ...obj,
+    };
+    const copy = structuredClone(filled) as TokenizerJson;
     let hf: HfTokenizer;
     try {
       hf = new HfTokenizer(copy, {});

@@ -1,6 +1,11 @@
 import { ConfigError } from '@vfmkit/core';
 import { attr, GraphBuilder, type WeightStorage } from '@vfmkit/onnx';
-import { parseTextEncoderConfig, type TextEncoderConfig, textMlpDim } from '../../text/text-config';
+import {
+  parseTextEncoderConfig,
+  type TextEncoderConfig,
+  type TextEncoderConfigInput,
+  textMlpDim,
+} from '../../text/text-config';
 import {
   checkTextWeights,
   TEXT_LAYER_NORM_EPS,
@@ -47,7 +52,7 @@ function transposed(w: Float32Array, out: number, inp: number): Float32Array {
  * @throws ConfigError for an invalid config; CheckpointError for weights that do not match it.
  */
 export function buildTextGraph(
-  config: TextEncoderConfig,
+  config: TextEncoderConfigInput,
   weights: TextWeights,
   options: TextOnnxExportOptions = {},
 ): GraphBuilder {
@@ -134,7 +139,7 @@ export function buildTextGraph(
 
 /** The text tower as ONNX bytes (see {@link buildTextGraph}). */
 export function exportTextOnnx(
-  config: TextEncoderConfig,
+  config: TextEncoderConfigInput,
   weights: TextWeights,
   options: TextOnnxExportOptions = {},
 ): Uint8Array {
@@ -144,7 +149,7 @@ export function exportTextOnnx(
 /** Writes the text tower's ONNX file atomically (see {@link buildTextGraph}). */
 export async function writeTextOnnx(
   path: string,
-  config: TextEncoderConfig,
+  config: TextEncoderConfigInput,
   weights: TextWeights,
   options: TextOnnxExportOptions = {},
 ): Promise<void> {

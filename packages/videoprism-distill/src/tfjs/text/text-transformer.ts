@@ -17,7 +17,11 @@ import {
 } from '@vfmkit/nn';
 import type { NamedWeights } from '@vfmkit/vit-encoder';
 import { UnknownTokenError } from '../../errors';
-import { parseTextEncoderConfig, type TextEncoderConfig } from '../../text/text-config';
+import {
+  parseTextEncoderConfig,
+  type TextEncoderConfig,
+  type TextEncoderConfigInput,
+} from '../../text/text-config';
 import {
   checkTextWeights,
   TEXT_LAYER_NORM_EPS,
@@ -45,7 +49,7 @@ export class TextTransformer {
    * positions ~ truncated Normal(0, 0.02), linear layers Xavier-uniform, norms 1/0), or the given ones.
    * @throws ConfigError for an invalid config; CheckpointError for missing, extra or mis-shaped weights.
    */
-  static create(config: TextEncoderConfig, weights: NamedWeights | SeedOrRng = 0): TextTransformer {
+  static create(config: TextEncoderConfigInput, weights: NamedWeights | SeedOrRng = 0): TextTransformer {
     const c = parseTextEncoderConfig(config);
     const specs = textWeightSpecs(c);
     const params = createParams();
