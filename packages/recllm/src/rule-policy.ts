@@ -1,7 +1,14 @@
 import type { Action, Preference } from './actions';
-import type { DialogueState } from './dialogue-state';
+import type { DialogueState, Turn } from './dialogue-state';
 import type { Filters } from './filters';
-import { channelIn, isAcceptance, parseDuration, parsePreferences, referencedItem } from './parse';
+import {
+  type CorpusVocabulary,
+  channelIn,
+  isAcceptance,
+  parseDuration,
+  parsePreferences,
+  referencedItem,
+} from './parse';
 import type { Policy, PolicyContext } from './policy';
 import { stated } from './ranker';
 import { tokenize } from './text';
@@ -117,20 +124,14 @@ export class RulePolicy implements Policy {
     const banned = new Set(dislikes.flatMap((d) => tokenize(d.replace(/^channel:/, ''))));
     const words: string[] = [];
     const seen = new Set<string>();
-    const users = state.turns.filter((t) => t.role === 'user').reverse();
-    for (const t of users) {
-      // Drop the clauses that state dislikes ("I don't like striped ones") before taking words.
-      const text = t.text.replace(
-        /\b(?:don'?t|do not|dont)\s+(?:like|want|enjoy)\s+[^.,!?;]+|\b(?:hate|dislike|not|no more)\s+[^.,!?;]+/gi,
-        ' ',
-      );
-      const channel = channelIn(text, ctx.vocabulary);
-      for (const raw of text.split(/[^\p{L}\p{N}]+/u)) {
-        const [w] = tokenize(raw);
-        if (!w || FILLER.has(w) || banned.has(w) || seen.has(w)) continue;
-        if (channel && tokenize(channel).includes(w)) continue;
-        seen.add(w);
-        words.push(raw.toLowerCase());
+    // newest first; older messages only matter until the query is full
+    for (let i = state.turns.length - 1; i >= 0 && words.length < this.maxTerms; i--) {
+      const t = state.turns[i];
+      if (t.role !== 'user') continue;
+      for (const { stem, word } of turnFacts(t, ctx.vocabulary).words) {
+        if (banned.has(stem) || seen.has(stem)) continue;
+        seen.add(stem);
+        words.push(word);
       }
     }
     return words.slice(0, this.maxTerms).join(' ');
@@ -144,15 +145,55 @@ export class RulePolicy implements Policy {
       (d) => /^[a-z0-9][a-z0-9-]*$/.test(d) && ctx.vocabulary.tagsByStem.size > 0,
     );
     if (excludeTags.length) f.excludeTags = excludeTags.slice(0, 16);
-    for (const t of state.turns.filter((x) => x.role === 'user')) {
-      const cleaned = t.text.replace(/\bnot\s+from\s+[^.,!?;]+/gi, ' ');
-      const channel = channelIn(cleaned, ctx.vocabulary);
-      if (channel && !dislikes.includes(`channel:${channel}`)) f.channel = channel;
-      Object.assign(f, parseDuration(t.text));
+    for (const t of state.turns) {
+      if (t.role !== 'user') continue;
+      const facts = turnFacts(t, ctx.vocabulary);
+      if (facts.channel && !dislikes.includes(`channel:${facts.channel}`)) f.channel = facts.channel;
+      Object.assign(f, facts.duration);
     }
     if (state.shown.length) f.excludeIds = state.shown.slice(-1000);
     return f;
   }
+}
+
+/** What the policy reads from one user message; a pure function of its text and the vocabulary. */
+interface TurnFacts {
+  readonly vocabulary: CorpusVocabulary;
+  /** Content words in order (dislike clauses, filler and the named channel's words left out), stemmed and as typed (lowercased). */
+  readonly words: readonly { stem: string; word: string }[];
+  /** The channel the message names, outside "not from ..." clauses. */
+  readonly channel?: string;
+  readonly duration: { minDurationS?: number; maxDurationS?: number };
+}
+
+// Turns are immutable values: what a message says is computed once per turn object (and vocabulary),
+// not again on every later turn of the session.
+const turnFactsCache = new WeakMap<Turn, TurnFacts>();
+
+function turnFacts(turn: Turn, vocabulary: CorpusVocabulary): TurnFacts {
+  const cached = turnFactsCache.get(turn);
+  if (cached?.vocabulary === vocabulary) return cached;
+  // Drop the clauses that state dislikes ("I don't like striped ones") before taking words.
+  const text = turn.text.replace(
+    /\b(?:don'?t|do not|dont)\s+(?:like|want|enjoy)\s+[^.,!?;]+|\b(?:hate|dislike|not|no more)\s+[^.,!?;]+/gi,
+    ' ',
+  );
+  const named = channelIn(text, vocabulary);
+  const channelWords = named ? tokenize(named) : [];
+  const words: { stem: string; word: string }[] = [];
+  for (const raw of text.split(/[^\p{L}\p{N}]+/u)) {
+    const [w] = tokenize(raw);
+    if (!w || FILLER.has(w) || channelWords.includes(w)) continue;
+    words.push({ stem: w, word: raw.toLowerCase() });
+  }
+  const facts: TurnFacts = {
+    vocabulary,
+    words,
+    channel: channelIn(turn.text.replace(/\bnot\s+from\s+[^.,!?;]+/gi, ' '), vocabulary),
+    duration: parseDuration(turn.text),
+  };
+  turnFactsCache.set(turn, facts);
+  return facts;
 }
 
 function lastUserText(state: DialogueState): string {

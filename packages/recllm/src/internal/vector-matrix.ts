@@ -1,18 +1,23 @@
 /**
- * Vectors of one store column kept in memory for an exact cosine scan: rows of a growable
- * `[capacity, D]` Float32Array matrix with their inverse norms, keyed by item id. Set and delete are
- * O(D) (a deleted row is replaced by the last one). The store keeps it in sync with LanceDB, which
- * stays the source of truth.
+ * Vectors of one store column kept in memory for an exact cosine scan, keyed by item id: a growable
+ * float32 matrix stored column by column (`data[j * capacity + row]`), so a search runs one
+ * multiply-add pass per non-zero query component over all rows (sparse queries, like the hashing
+ * embedder's, skip most of the matrix), with each row's inverse norm. Set and delete are O(D) (a
+ * deleted row is replaced by the last one). The store keeps it in sync with LanceDB, which stays the
+ * source of truth.
  */
 export class VectorMatrix {
+  private capacity = 64;
   private data: Float32Array;
   private invNorms: Float64Array;
+  private scores: Float64Array;
   private readonly rowIds: string[] = [];
   private readonly rows = new Map<string, number>();
 
   constructor(readonly dim: number) {
-    this.data = new Float32Array(64 * dim);
-    this.invNorms = new Float64Array(64);
+    this.data = new Float32Array(this.capacity * dim);
+    this.invNorms = new Float64Array(this.capacity);
+    this.scores = new Float64Array(this.capacity);
   }
 
   /** Number of vectors. */
@@ -29,16 +34,16 @@ export class VectorMatrix {
     let row = this.rows.get(id);
     if (row === undefined) {
       row = this.rowIds.length;
-      if ((row + 1) * this.dim > this.data.length) this.grow(Math.max(64, 2 * (row + 1)));
+      if (row >= this.capacity) this.grow(2 * this.capacity);
       this.rowIds.push(id);
       this.rows.set(id, row);
     }
-    const off = row * this.dim;
+    const cap = this.capacity;
     let norm = 0;
     for (let j = 0; j < this.dim; j++) {
-      const x = vector[j];
-      this.data[off + j] = x;
-      norm += Math.fround(x) * Math.fround(x);
+      const x = Math.fround(vector[j]);
+      this.data[j * cap + row] = x;
+      norm += x * x;
     }
     this.invNorms[row] = norm > 0 ? 1 / Math.sqrt(norm) : 0;
   }
@@ -50,7 +55,8 @@ export class VectorMatrix {
     const last = this.rowIds.length - 1;
     if (row !== last) {
       const moved = this.rowIds[last];
-      this.data.copyWithin(row * this.dim, last * this.dim, (last + 1) * this.dim);
+      const cap = this.capacity;
+      for (let j = 0; j < this.dim; j++) this.data[j * cap + row] = this.data[j * cap + last];
       this.invNorms[row] = this.invNorms[last];
       this.rowIds[row] = moved;
       this.rows.set(moved, row);
@@ -61,42 +67,34 @@ export class VectorMatrix {
 
   /**
    * The `limit` rows most cosine-similar to `query` (`[D]`), best first (ties: lower row first), among the
-   * ids that pass `accept`. A zero query or row scores 0. Accumulates in float64.
+   * ids that pass `accept` (called only for rows that would enter the list). A zero query or row scores
+   * 0. Accumulates in float64.
    */
   search(
     query: ArrayLike<number>,
     limit: number,
     accept?: (id: string) => boolean,
   ): { id: string; score: number }[] {
-    const d = this.dim;
-    const q = new Float64Array(d);
+    const n = this.rowIds.length;
+    const cap = this.capacity;
+    const data = this.data;
+    const scores = this.scores;
+    scores.fill(0, 0, n);
     let qn = 0;
-    for (let j = 0; j < d; j++) {
-      q[j] = query[j];
-      qn += q[j] * q[j];
+    for (let j = 0; j < this.dim; j++) {
+      const w = query[j];
+      if (w === 0) continue;
+      qn += w * w;
+      const base = j * cap;
+      for (let r = 0; r < n; r++) scores[r] += w * data[base + r];
     }
     const qInv = qn > 0 ? 1 / Math.sqrt(qn) : 0;
     // the best `limit` so far, sorted by score descending
-    const bestScore = new Float64Array(limit);
-    const bestRow = new Int32Array(limit);
+    const bestScore = new Float64Array(Math.max(0, limit));
+    const bestRow = new Int32Array(Math.max(0, limit));
     let count = 0;
-    const data = this.data;
-    const n = this.rowIds.length;
-    for (let r = 0; r < n; r++) {
-      const off = r * d;
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      let j = 0;
-      for (; j + 3 < d; j += 4) {
-        s0 += data[off + j] * q[j];
-        s1 += data[off + j + 1] * q[j + 1];
-        s2 += data[off + j + 2] * q[j + 2];
-        s3 += data[off + j + 3] * q[j + 3];
-      }
-      for (; j < d; j++) s0 += data[off + j] * q[j];
-      const score = (s0 + s1 + s2 + s3) * qInv * this.invNorms[r];
+    for (let r = 0; r < n && limit > 0; r++) {
+      const score = scores[r] * qInv * this.invNorms[r];
       if (count === limit && score <= bestScore[limit - 1]) continue;
       // the filter runs only for rows that would enter the list (most rows never do)
       if (accept && !accept(this.rowIds[r])) continue;
@@ -114,12 +112,16 @@ export class VectorMatrix {
     return out;
   }
 
-  private grow(rows: number): void {
-    const data = new Float32Array(rows * this.dim);
-    data.set(this.data);
+  private grow(capacity: number): void {
+    const data = new Float32Array(capacity * this.dim);
+    const n = this.rowIds.length;
+    for (let j = 0; j < this.dim; j++)
+      data.set(this.data.subarray(j * this.capacity, j * this.capacity + n), j * capacity);
     this.data = data;
-    const inv = new Float64Array(rows);
+    const inv = new Float64Array(capacity);
     inv.set(this.invNorms);
     this.invNorms = inv;
+    this.scores = new Float64Array(capacity);
+    this.capacity = capacity;
   }
 }
