@@ -7,6 +7,13 @@ export {
   videoTowerWeightSpecs,
 } from '../internal/tower';
 export {
+  buildContrastiveModel,
+  CONTRASTIVE_STATS,
+  ContrastiveModel,
+  type ContrastiveModelSpec,
+  LOG_TEMPERATURE,
+} from './contrastive-model';
+export {
   buildDistillModel,
   DISTILL_STATS,
   type DistillBatchMasks,
