@@ -95,6 +95,10 @@ try {
     'torch.onnx.export': { bytes: new Uint8Array(readFileSync(torchOnnx)), opts: cpu() },
     'ours, standard ops': { bytes: exportVitOnnx(config, weights, { fusions: 'standard' }), opts: cpu() },
     'ours, contrib fusions': { bytes: exportVitOnnx(config, weights, { fusions: 'contrib' }), opts: cpu() },
+    'ours, contrib, one graph for any clip (max 2x each axis)': {
+      bytes: exportVitOnnx(config, weights, { fusions: 'contrib', maxClip: [2 * T, 2 * H, 2 * W] }),
+      opts: cpu(),
+    },
     'ours, contrib, no spinning': {
       bytes: exportVitOnnx(config, weights, { fusions: 'contrib' }),
       opts: cpu({ extra: { session: { intra_op: { allow_spinning: '0' } } } }),

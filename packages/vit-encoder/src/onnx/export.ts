@@ -4,11 +4,18 @@ import { patchDim, type VitConfig, vitTokenGrid } from '../config';
 import { checkWeights, type NamedWeights } from '../named-weights';
 import { interpolatePositions, sincosTable } from '../pos-embed';
 import { vitWeightSpecs } from '../weights';
+import { dynamicPositions, dynamicTubelets, maxGridOf } from './dynamic-clip';
 
 /** Options of {@link exportVitOnnx}. */
 export interface VitOnnxExportOptions {
   /** Clip size `[T, H, W]` the graph accepts (default: the training size); positions are resampled to it. */
   readonly clip?: readonly [number, number, number];
+  /**
+   * One graph for every clip size: the input takes `[B, T, H, W, C]` for any T, H, W that are multiples of
+   * the tubelet up to this maximum `[T, H, W]`, and the positional table is resampled inside the graph
+   * (as `positionTable` does). `VideoEncoder` rejects larger or misaligned clips with a ShapeError.
+   */
+  readonly maxClip?: readonly [number, number, number];
   /** Add an int64 input `visible` `[B, K]` (visible-token index): only those tokens enter the blocks. */
   readonly visibleInput?: boolean;
   /** Blocks whose outputs become outputs `layer_<i>` (default: the config's `exposeLayers`). */
@@ -44,6 +51,8 @@ export interface VitOnnxMeta {
   readonly visibleInput: boolean;
   readonly weights: WeightStorage;
   readonly attention: 'matmul' | 'fused';
+  /** Largest `[T, H, W]` of a graph exported with `maxClip` (any multiple of the tubelet up to it). */
+  readonly maxClip?: readonly [number, number, number];
   /** Absent in models exported before the option existed (they use `standard`). */
   readonly fusions?: 'contrib' | 'standard';
 }
@@ -147,6 +156,7 @@ export function buildVitGraph(
     visibleInput: options.visibleInput ?? false,
     weights: storage,
     attention: options.attention ?? 'fused',
+    ...(options.maxClip ? { maxClip: [...options.maxClip] as [number, number, number] } : {}),
     fusions: options.fusions ?? ((options.attention ?? 'fused') === 'fused' ? 'contrib' : 'standard'),
   };
   const g = new GraphBuilder({
@@ -163,9 +173,23 @@ export function buildVitGraph(
   const eps = config.layerNormEps;
   const dh = d / config.heads;
 
-  const clips = g.input('clips', 'float32', ['batch', clip[0], clip[1], clip[2], c]);
-  const split = g.reshape(clips, [0, grid.t, t, grid.h, p, grid.w, q, c]);
-  const tubes = g.reshape(g.transpose(split, [0, 1, 3, 5, 2, 4, 6, 7]), [0, n, k]);
+  const maxGrid = options.maxClip && maxGridOf(config, options.maxClip);
+  const clips = g.input(
+    'clips',
+    'float32',
+    maxGrid ? ['batch', 'frames', 'height', 'width', c] : ['batch', clip[0], clip[1], clip[2], c],
+  );
+  let tubes: string;
+  let positions: string;
+  if (maxGrid) {
+    const cut = dynamicTubelets(g, clips, config);
+    tubes = cut.tubes;
+    positions = dynamicPositions(g, config, weights, maxGrid, cut);
+  } else {
+    const split = g.reshape(clips, [0, grid.t, t, grid.h, p, grid.w, q, c]);
+    tubes = g.reshape(g.transpose(split, [0, 1, 3, 5, 2, 4, 6, 7]), [0, n, k]);
+    positions = g.f32(positionTable(config, weights, grid), [n, d], 'pos_embed');
+  }
   const linear = (x: string, name: string, out: number, inp: number, bias = true) =>
     g.linear(
       x,
@@ -179,7 +203,7 @@ export function buildVitGraph(
   const folded = foldPixelNorm(config, weights);
   let x = g.add(
     g.linear(tubes, transposed(folded.weight, d, k), [k, d], folded.bias, 'patch_embed'),
-    g.f32(positionTable(config, weights, grid), [n, d], 'pos_embed'),
+    positions,
   );
   if (meta.visibleInput) {
     const visible = g.input('visible', 'int64', ['batch', 'visible']);
@@ -193,7 +217,7 @@ export function buildVitGraph(
     });
   const heads = (v: string, perm: readonly number[]) =>
     g.transpose(g.reshape(v, [0, 0, config.heads, dh]), perm);
-  const tokensDim = meta.visibleInput ? 'visible' : n;
+  const tokensDim = meta.visibleInput ? 'visible' : maxGrid ? 'tokens' : n;
   const contrib = meta.fusions === 'contrib';
   const bias = (name: string) => (weights.has(`${name}.bias`) ? get(weights, `${name}.bias`) : undefined);
   /**

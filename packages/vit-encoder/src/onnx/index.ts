@@ -1,3 +1,4 @@
+export { maxGridOf, stackedAxisWeights } from './dynamic-clip';
 export {
   defaultEncoderCacheDir,
   type EncoderSource,

@@ -96,14 +96,14 @@ export class VideoEncoder {
   }
 
   /**
-   * Embeds clips `[B, T, H, W, C]` in [0, 1] with T, H, W equal to the exported clip size.
+   * Embeds clips `[B, T, H, W, C]` in [0, 1] with T, H, W equal to the exported clip size (or, for a
+   * graph exported with `maxClip`, any multiples of the tubelet up to it; see {@link checkClips}).
    * @param options.visible visible-token index `[B, K]` (models exported with `visibleInput`).
-   * @throws ShapeError for a clip of another size, or a visible index the model does not take.
+   * @throws ShapeError for a clip size the graph does not take (naming it), or a visible index the model does not take.
    */
   async embed(clips: ClipBatch, options: { visible?: Int32Array } = {}): Promise<Embedding> {
-    const [t, h, w] = this.meta.clip;
     const d = this.meta.vit.width;
-    const { B } = assertShape('clips', clips.shape, ['B', t, h, w, this.meta.vit.channels]);
+    const { B, grid } = this.checkClips(clips.shape);
     const feeds: Record<string, TypedTensor> = {
       clips: { dtype: 'float32', data: clips.data, dims: clips.shape },
     };
@@ -120,7 +120,7 @@ export class VideoEncoder {
       );
     }
     if (options.visible) {
-      const n = this.meta.grid.t * this.meta.grid.h * this.meta.grid.w;
+      const n = grid.t * grid.h * grid.w;
       const v = options.visible;
       if (v.length % B !== 0 || v.length === 0 || v.some((i) => i < 0 || i >= n)) {
         throw new ShapeError(`visible index must be [${B}, K] with ids in [0, ${n})`, {
@@ -146,8 +146,56 @@ export class VideoEncoder {
       pooled: copy('pooled'),
       logits: this.meta.vit.numClasses > 0 ? copy('logits') : undefined,
       dims: [dims[0], dims[1], d],
-      grid: this.meta.grid,
+      grid,
     };
+  }
+
+  /**
+   * The clip sizes this encoder takes: exactly the exported `[T, H, W]`, or (exported with `maxClip`)
+   * any multiple of the tubelet up to `max`.
+   */
+  get clipSizes(): {
+    readonly tubelet: readonly [number, number, number];
+    readonly max: readonly number[];
+  } & ({ readonly dynamic: true } | { readonly dynamic: false; readonly clip: readonly number[] }) {
+    const tubelet = this.meta.vit.tubelet;
+    return this.meta.maxClip
+      ? { dynamic: true, tubelet, max: this.meta.maxClip }
+      : { dynamic: false, tubelet, max: this.meta.clip, clip: this.meta.clip };
+  }
+
+  /**
+   * Checks a clip batch shape `[B, T, H, W, C]` against what the graph takes and returns B and its grid.
+   * @throws ShapeError naming the size when T, H or W is not a multiple of the tubelet, is over the
+   *   exported maximum, or (fixed-size graphs) differs from the exported clip.
+   */
+  checkClips(shape: readonly number[]): { B: number; grid: TokenGrid } {
+    const c = this.meta.vit.channels;
+    const max = this.meta.maxClip;
+    if (!max) {
+      const [t, h, w] = this.meta.clip;
+      const { B } = assertShape('clips', shape, ['B', t, h, w, c]);
+      return { B, grid: this.meta.grid };
+    }
+    const { B, T, H, W } = assertShape('clips', shape, ['B', 'T', 'H', 'W', c]);
+    const names = ['frames', 'height', 'width'];
+    const sizes = [T, H, W];
+    const tube = this.meta.vit.tubelet;
+    for (let i = 0; i < 3; i++) {
+      const problem =
+        sizes[i] <= 0 || sizes[i] % tube[i] !== 0
+          ? `is not a positive multiple of the tubelet's ${tube[i]}`
+          : sizes[i] > max[i]
+            ? `is over the exported maximum ${max[i]}`
+            : undefined;
+      if (problem) {
+        throw new ShapeError(
+          `clip ${names[i]} ${sizes[i]} ${problem} (clip ${T} x ${H} x ${W}; this encoder takes multiples of ${tube.join(' x ')} up to ${max.join(' x ')})`,
+          { name: 'clips', expected: ['B', ...max, c], actual: [...shape] },
+        );
+      }
+    }
+    return { B, grid: { t: T / tube[0], h: H / tube[1], w: W / tube[2] } };
   }
 
   /**
@@ -161,9 +209,12 @@ export class VideoEncoder {
     videos: ClipBatch,
     options: { stride?: number; aggregate?: WindowAggregation } = {},
   ): Promise<LongEmbedding> {
-    const [frames, h, w] = this.meta.clip;
+    const frames = this.meta.clip[0];
     const c = this.meta.vit.channels;
     const d = this.meta.vit.width;
+    const [h, w] = this.meta.maxClip
+      ? [videos.shape[2], videos.shape[3]]
+      : [this.meta.clip[1], this.meta.clip[2]];
     const { B, T } = assertShape('videos', videos.shape, ['B', 'T', h, w, c]);
     if (T < frames) {
       throw new ShapeError(`videos need at least ${frames} frames, got ${T}`, {
