@@ -266,10 +266,17 @@ export class DialogueManager {
     }
   }
 
-  /** Why an action cannot run here, or undefined. Applies to every policy. */
+  /**
+   * Why an action cannot run here, or undefined. The session checks apply to every policy; the schema
+   * check to every policy but the manager's own rule policy, whose actions are built from validated
+   * data and are what a failed check falls back to anyway (with 1,000 shown ids to exclude, parsing
+   * them cost more than the rest of the turn).
+   */
   private invalid(action: Action, ctx: PolicyContext): string | undefined {
-    const parsed = actionSchema.safeParse(action);
-    if (!parsed.success) return `invalid action: ${parsed.error.issues[0].message}`;
+    if (this.policy !== this.rulePolicy) {
+      const parsed = actionSchema.safeParse(action);
+      if (!parsed.success) return `invalid action: ${parsed.error.issues[0].message}`;
+    }
     if (action.type === 'recommend') {
       const ids = new Set(ctx.state.candidates.map((c) => c.id));
       const bad = action.items.find((i) => !ids.has(i.id));
