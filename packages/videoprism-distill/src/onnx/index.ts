@@ -5,3 +5,8 @@ export {
   type TextOnnxMeta,
   writeTextOnnx,
 } from './text/export-text';
+export {
+  buildVideoTowerGraph,
+  exportVideoTowerOnnx,
+  type VideoTowerOnnxOptions,
+} from './video-tower-export';
