@@ -19,6 +19,12 @@ export interface SessionOptions {
   device?: Device;
   /** Intra-op threads (ORT's default, one per core, when omitted). */
   threads?: number;
+  /**
+   * Whether idle intra-op threads spin waiting for work (ONNX Runtime's default: true). Spinning helps a
+   * little on an idle machine; on a machine shared with other jobs it steals their cores and measured up
+   * to 1.4-1.6x slower here (BENCHMARKS.md, vit-encoder fusions), so pass `false` there.
+   */
+  spinning?: boolean;
   /** Graph optimisation level (default `'all'`). */
   optimization?: 'disabled' | 'basic' | 'extended' | 'all';
   /** CUDA device index (default 0). */
@@ -69,6 +75,9 @@ export async function openSession(
   const base: InferenceSession.SessionOptions = {
     graphOptimizationLevel: options.optimization ?? 'all',
     ...(options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
+    ...(options.spinning === false
+      ? { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } }
+      : {}),
   };
   if (device !== 'cpu') {
     const tried = await tryCuda(bytes, base, options.cudaDevice ?? 0);

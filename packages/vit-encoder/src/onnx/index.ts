@@ -1,4 +1,3 @@
-export { maxGridOf, stackedAxisWeights } from './dynamic-clip';
 export {
   defaultEncoderCacheDir,
   type EncoderSource,

@@ -9,6 +9,11 @@ export interface VideoEncoderOptions extends EncoderSourceOptions {
   readonly device?: Device;
   /** Intra-op threads (ONNX Runtime's default when omitted). */
   readonly threads?: number;
+  /**
+   * Whether ORT's idle intra-op threads spin (default false here: on a machine shared with other jobs
+   * spinning measured up to 1.4-1.6x slower, and on an idle one within noise; see BENCHMARKS.md).
+   */
+  readonly spinning?: boolean;
   /** Where the fallback notice goes (default `console.warn`). */
   readonly log?: (line: string) => void;
 }
@@ -89,6 +94,7 @@ export class VideoEncoder {
     const session = await openSession(file, {
       device: options.device ?? 'auto',
       threads: options.threads,
+      spinning: options.spinning ?? false,
       log: options.log,
       reuseOutputs: false,
     });
