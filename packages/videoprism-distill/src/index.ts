@@ -17,6 +17,7 @@ export {
 } from './config';
 export { EmptyCaptionError, TeacherMismatchError, UnknownTokenError } from './errors';
 export { type DistillMasks, distillMasks, invertOrder, tubeDropBatch } from './masks';
+export type { TeacherTargets } from './teacher-targets';
 export {
   parseTextEncoderConfig,
   type TextEncoderConfig,

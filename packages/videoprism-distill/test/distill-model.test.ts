@@ -7,6 +7,7 @@ import type { VitConfigInput } from '@vfmkit/vit-encoder';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VideoTowerConfigInput } from '../src/index';
+import { OnnxTeacher } from '../src/onnx/index';
 import {
   DISTILL_STATS,
   DistillModel,
@@ -199,6 +200,45 @@ describe('DistillModel', () => {
     expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
     tf.dispose([a, b]);
     tower.dispose();
+    model.dispose();
+  });
+});
+
+describe('teacher targets from ONNX Runtime', () => {
+  it('OnnxTeacher targets give the loss of the tfjs teacher (to 1e-5)', async () => {
+    const model = DistillModel.create(spec());
+    const clips = clipsOf(2, 6);
+    const m = distillMasks(2, grid, { ratio: 0.65 }, 8);
+    const teacher = await OnnxTeacher.create(teacherTower, model.teacher.weights());
+    const targets = await teacher.targets(clips);
+    const batch = (extra: Record<string, tf.Tensor>) => ({
+      clips: tf.tensor(clips.data, [...clips.shape]),
+      visible: tf.tensor2d(m.visible, [2, m.keepCount], 'int32'),
+      masked: tf.tensor2d(m.masked, [2, m.maskedCount], 'int32'),
+      order: tf.tensor2d(m.order, [2, N], 'int32'),
+      ...extra,
+    });
+    const ctx = { step: 0, worker: 0 };
+    const own = tf.tidy(() => model.loss(batch({}), ctx).dataSync()[0]);
+    const given = tf.tidy(
+      () =>
+        model
+          .loss(
+            batch({
+              teacherTokens: tf.tensor3d(targets.tokens, [2, N, 48]),
+              teacherEmbedding: tf.tensor2d(targets.embedding, [2, 48]),
+            }),
+            ctx,
+          )
+          .dataSync()[0],
+    );
+    expect(Math.abs(own - given)).toBeLessThan(1e-5);
+    expect(() =>
+      tf.tidy(() =>
+        model.loss(batch({ teacherTokens: tf.zeros([2, 3, 48]), teacherEmbedding: tf.zeros([2, 48]) }), ctx),
+      ),
+    ).toThrow(ShapeError);
+    await teacher.dispose();
     model.dispose();
   });
 });

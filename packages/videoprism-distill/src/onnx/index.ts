@@ -1,3 +1,4 @@
+export { OnnxTeacher } from './onnx-teacher';
 export {
   buildTextGraph,
   exportTextOnnx,

@@ -24,6 +24,10 @@ import { type DistillConfig, type DistillConfigInput, parseDistillConfig } from 
 import { TeacherMismatchError } from '../errors';
 import { loadVideoTowerCheckpointSync, resolveVideoTower, type VideoTowerConfig } from '../internal/tower';
 import { invertOrder } from '../masks';
+import type { TeacherTargets } from '../teacher-targets';
+
+export type { TeacherTargets } from '../teacher-targets';
+
 import { embeddingStd, gatherTokensPerRow } from './internal/ops';
 import { cosineDistanceLoss } from './losses';
 import { POOL_EPS, VideoTower } from './video-tower';
@@ -302,23 +306,46 @@ export class DistillModel implements TrainableModel {
     return { k, m, order: masks.order };
   }
 
+  /** The teacher's outputs as tensors: precomputed ones (checked) or a tfjs forward of the whole clip. */
+  private teacherOutputs(
+    clips: ClipBatch,
+    given?: TeacherTargets,
+  ): { tokens: tf.Tensor3D; embedding: tf.Tensor2D } {
+    if (!given)
+      return tf.tidy(() => {
+        const out = this.teacher.forward(clips);
+        return { tokens: out.tokens, embedding: out.embedding };
+      });
+    const b = clips.shape[0];
+    const n = tokenCount(this.grid);
+    const dt = this.teacher.width;
+    if (given.tokens.length !== b * n * dt || given.embedding.length !== b * dt)
+      throw new ShapeError(
+        `teacher targets must be tokens [${b}, ${n}, ${dt}] and embedding [${b}, ${dt}], got ${given.tokens.length} and ${given.embedding.length} values`,
+        { name: 'teacherTokens', expected: [b, n, dt], actual: [given.tokens.length] },
+      );
+    return {
+      tokens: tf.tensor3d(given.tokens, [b, n, dt]),
+      embedding: tf.tensor2d(given.embedding, [b, dt]),
+    };
+  }
+
   /**
    * Both branches and their targets. Call inside `tf.tidy` or a gradient scope.
    * @param clips `[B, T, H, W, C]` in [0, 1], the training clip shape.
+   * @param options.teacher the teacher's outputs computed elsewhere (e.g. `OnnxTeacher` from `/onnx`);
+   *   unset = the tfjs teacher runs here.
    */
   forward(
     clips: ClipBatch,
     masks: DistillBatchMasks,
-    options: { training?: boolean; seed?: number } = {},
+    options: { training?: boolean; seed?: number; teacher?: TeacherTargets } = {},
   ): DistillOutputs {
     const { k, m, order } = this.checkMasks(clips, masks);
     const b = clips.shape[0];
     const n = k + m;
     // The teacher: frozen, whole clip, outside any gradient path.
-    const teacherOut = tf.tidy(() => {
-      const out = this.teacher.forward(clips);
-      return { tokens: out.tokens, embedding: out.embedding };
-    });
+    const teacherOut = this.teacherOutputs(clips, options.teacher);
     const rowIds = new Int32Array(b * n);
     for (let r = 0; r < b; r++) {
       rowIds.set(masks.visible.subarray(r * k, (r + 1) * k), r * n);
@@ -369,7 +396,9 @@ export class DistillModel implements TrainableModel {
   /**
    * The stage-2 loss of one batch. `batch`: `clips` `[B, T, H, W, 3]` float32 in [0, 1]; `visible`
    * `[B, K]` int32; `masked` `[B, M]` int32; `order` `[B, N]` int32 (the local decoder's input order;
-   * ignored with `shuffle` off). Records {@link DISTILL_STATS}.
+   * ignored with `shuffle` off). Optionally the teacher's outputs computed outside the training thread
+   * (e.g. by `OnnxTeacher` on ONNX Runtime): `teacherTokens` `[B, N, Dt]` and `teacherEmbedding`
+   * `[B, Dt]` float32; without them the frozen tfjs teacher runs here. Records {@link DISTILL_STATS}.
    * @throws ShapeError for a missing entry or masks that do not split the tokens.
    */
   loss(
@@ -395,7 +424,18 @@ export class DistillModel implements TrainableModel {
       masked: batch.masked.dataSync() as Int32Array,
       order: batch.order ? (batch.order.dataSync() as Int32Array) : undefined,
     };
-    const out = this.forward(clips, masks, { training: true, seed: context.step * 1009 + context.worker });
+    const teacher =
+      batch.teacherTokens && batch.teacherEmbedding
+        ? {
+            tokens: batch.teacherTokens.dataSync() as Float32Array,
+            embedding: batch.teacherEmbedding.dataSync() as Float32Array,
+          }
+        : undefined;
+    const out = this.forward(clips, masks, {
+      training: true,
+      seed: context.step * 1009 + context.worker,
+      teacher,
+    });
     const record = (name: string, v: tf.Tensor) => context.record?.(name, v);
     const localLoss = cosineDistanceLoss(out.local, out.localTarget);
     record(DISTILL_STATS.localLoss, localLoss);

@@ -22,6 +22,7 @@ export {
   type DistillOutputs,
   shuffleTokens,
   type TeacherSource,
+  type TeacherTargets,
   unshuffleTokens,
 } from './distill-model';
 export {
