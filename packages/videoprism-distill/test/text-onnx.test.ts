@@ -112,6 +112,44 @@ describe('text tower on ONNX Runtime', () => {
     model.dispose();
   });
 
+  it('exports fp16 and int8 weights that stay close to fp32', async () => {
+    const weights = randomWeights(textWeightSpecs(config), 13, 0.1);
+    const model = TextTransformer.create(config, weights);
+    const { ids, mask, shape } = batch([12, 6, 3], 12, 3);
+    const ours = tfjsEmbed(model, ids, mask, shape);
+    model.dispose();
+    const feeds = {
+      ids: tensor(
+        BigInt64Array.from(ids, (v) => BigInt(v)),
+        shape,
+      ),
+      mask: tensor(mask, shape),
+    };
+    const cosines: Record<string, number[]> = {};
+    for (const storage of ['float16', 'int8'] as const) {
+      const session = await openSession(exportTextOnnx(config, weights, { weights: storage }), {
+        device: 'cpu',
+      });
+      const got = (await session.run(feeds)).embedding.data as Float32Array;
+      await session.dispose();
+      cosines[storage] = [0, 1, 2].map((r) => {
+        const a = got.subarray(r * 16, r * 16 + 16);
+        const b = ours.subarray(r * 16, r * 16 + 16);
+        let ab = 0;
+        let aa = 0;
+        let bb = 0;
+        for (let j = 0; j < 16; j++) {
+          ab += a[j] * b[j];
+          aa += a[j] * a[j];
+          bb += b[j] * b[j];
+        }
+        return ab / Math.sqrt(aa * bb);
+      });
+    }
+    for (const c of cosines.float16) expect(c).toBeGreaterThan(0.9999);
+    for (const c of cosines.int8) expect(c).toBeGreaterThan(0.99);
+  });
+
   it('rejects weights that do not fit the config', () => {
     const weights = randomWeights(textWeightSpecs(config), 1);
     weights.delete('proj.bias');
