@@ -1,3 +1,4 @@
+export { type BatchArrays, contrastiveBatch, distillBatch } from './batches';
 export {
   type ContrastiveConfig,
   type ContrastiveConfigInput,
@@ -46,3 +47,4 @@ export {
   TRAINER_VERSION,
   type VocabularyKind,
 } from './text/train-vocabulary';
+export { classEmbeddings, classPrompts, DEFAULT_PROMPT_TEMPLATES, zeroShotClassify } from './zero-shot';
