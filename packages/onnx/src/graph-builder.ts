@@ -24,6 +24,12 @@ export interface GraphBuilderOptions extends GraphOptions {
    * activations per tensor); `'dequantize'` = DequantizeLinear -> MatMul in fp32 (weight error only).
    */
   int8Compute?: 'dynamic' | 'dequantize';
+  /**
+   * Keep int8 weights to 7 bits ([-63, 63]) for `int8Compute: 'dynamic'` (default true): needed on x86
+   * CPUs without VNNI, whose u8 x s8 kernel saturates int16 pair sums. With VNNI (AVX512-VNNI / AVX-VNNI)
+   * pass `false` for full-range weights (half the weight rounding error).
+   */
+  int8ReduceRange?: boolean;
 }
 
 type Scalar = number;
@@ -43,12 +49,14 @@ type Scalar = number;
 export class GraphBuilder extends GraphCore {
   private readonly weightStorage: WeightStorage;
   private readonly int8Compute: 'dynamic' | 'dequantize';
+  private readonly int8ReduceRange: boolean;
   private readonly scalarCache = new Map<string, string>();
 
   constructor(options: GraphBuilderOptions = {}) {
     super(options);
     this.weightStorage = options.weights ?? 'float32';
     this.int8Compute = options.int8Compute ?? 'dynamic';
+    this.int8ReduceRange = options.int8ReduceRange ?? true;
   }
 
   // ---- constants ---------------------------------------------------------------------------
@@ -157,7 +165,7 @@ export class GraphBuilder extends GraphCore {
       });
     let y: string;
     if (this.weightStorage === 'int8' && this.int8Compute === 'dynamic') {
-      const q = quantizeInt8PerChannel(weight, dims, 1, { reduceRange: true });
+      const q = quantizeInt8PerChannel(weight, dims, 1, { reduceRange: this.int8ReduceRange });
       const wq = this.initializer({ data: q.data, dims }, name && `${name}.weight.int8`);
       const ws = this.f32(q.scales, [n], name && `${name}.weight.scale`);
       const [xq, xs, xz] = this.node('DynamicQuantizeLinear', [x], {}, { outputs: 3 });

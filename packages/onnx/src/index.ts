@@ -1,4 +1,5 @@
 export { type Attrs, type AttrValue, attr, type ConstTensor } from './attributes';
+export { cpuHasVnni } from './cpu-features';
 export {
   allocate,
   arrayMatches,

@@ -1,5 +1,5 @@
 import { ConfigError, type TokenGrid, tokenCount, tokenGridOf } from '@vfmkit/core';
-import { attr, GraphBuilder, type WeightStorage } from '@vfmkit/onnx';
+import { attr, cpuHasVnni, GraphBuilder, type WeightStorage } from '@vfmkit/onnx';
 import { patchDim, type VitConfig, vitTokenGrid } from '../config';
 import { checkWeights, type NamedWeights } from '../named-weights';
 import { interpolatePositions, sincosTable } from '../pos-embed';
@@ -22,6 +22,14 @@ export interface VitOnnxExportOptions {
   readonly layers?: readonly number[];
   /** Weight storage of the linear layers: fp32 (default), fp16 or int8 (dynamic int8 MatMuls on CPU). */
   readonly weights?: WeightStorage;
+  /**
+   * int8 details (with `weights: 'int8'`): `reduceRange` keeps weights to 7 bits, needed to run on x86
+   * CPUs without VNNI (their int8 kernel saturates otherwise); `false` uses the full int8 range (half the
+   * rounding error: pooled cosine to fp32 0.9985 -> 0.9997 on a random tiny model). Default: full range when
+   * the exporting machine has AVX512-VNNI / AVX-VNNI (`cpuHasVnni`), 7 bits otherwise; pass `true` for a
+   * file that must also run on older CPUs.
+   */
+  readonly int8?: { readonly reduceRange?: boolean };
   /** ONNX opset (17 by default). */
   readonly opset?: number;
   /**
@@ -164,6 +172,7 @@ export function buildVitGraph(
     opset: options.opset ?? 17,
     config: meta,
     weights: storage,
+    int8ReduceRange: options.int8?.reduceRange ?? !cpuHasVnni(),
   });
   const d = config.width;
   const c = config.channels;
