@@ -242,3 +242,37 @@ describe('teacher targets from ONNX Runtime', () => {
     model.dispose();
   });
 });
+
+describe('state for exact resume', () => {
+  it('every piece of state is in params: a model of another teacher seed, given these params, computes the same loss', () => {
+    const a = DistillModel.create(spec());
+    const clips = clipsOf(2, 2);
+    const m = distillMasks(2, grid, { ratio: 0.65 }, 3);
+    const opt = new AdamW(a.params, { lr: 3e-3 });
+    const arrays = {
+      clips: { data: clips.data, shape: [...clips.shape] },
+      visible: { data: m.visible, shape: [2, m.keepCount] },
+      masked: { data: m.masked, shape: [2, m.maskedCount] },
+      order: { data: m.order, shape: [2, N] },
+    };
+    for (let step = 0; step < 2; step++) trainStep(a, arrays, opt, { step });
+    const b = DistillModel.create({ ...spec(), teacher: { seed: 77 } });
+    expect([...b.params.keys()]).toEqual([...a.params.keys()]);
+    for (const [name, v] of a.params) b.params.get(name)?.assign(v);
+    const ctx = { step: 5, worker: 0 };
+    const lossOf = (model: DistillModel) =>
+      tf.tidy(
+        () =>
+          model
+            .loss(
+              Object.fromEntries(Object.entries(arrays).map(([k, v]) => [k, tf.tensor(v.data, v.shape)])),
+              ctx,
+            )
+            .dataSync()[0],
+      );
+    expect(lossOf(b)).toBe(lossOf(a));
+    opt.dispose();
+    a.dispose();
+    b.dispose();
+  });
+});
