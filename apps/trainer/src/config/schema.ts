@@ -143,6 +143,12 @@ export const trainConfigSchema = z
     tokenizer: z.record(z.string(), z.unknown()).default({}),
     /** The `lvmae` recipe: tokenizer run folder, decoder mask kind and budget, target (validated there). */
     lvmae: z.record(z.string(), z.unknown()).default({}),
+    /**
+     * The VideoPrism recipes: stage 1 (`videoprism-contrastive`: tokenizer, text tower, tube drop,
+     * temperature) or stage 2 (`videoprism-distill`: teacher run, mask ratio, shuffle, global loss);
+     * validated by the recipe.
+     */
+    videoprism: z.record(z.string(), z.unknown()).default({}),
     masking: maskingSchema.default({
       encoder: { kind: 'tube', ratio: 0.9 },
       decoder: { kind: 'all', ratio: 0.5 },

@@ -4,10 +4,18 @@ import { lvmaeRecipe } from './lvmae';
 import { maeRecipes } from './mae';
 import type { Recipe } from './recipe';
 import { tokenizerRecipe } from './tokenizer';
+import { videoprismContrastiveRecipe, videoprismDistillRecipe } from './videoprism';
 
 /** Every `vfm-train <recipe>`, by name. A new method registers here and nowhere else. */
 export const RECIPES: ReadonlyMap<string, Recipe> = new Map(
-  [...maeRecipes, ...jointEmbeddingRecipes, tokenizerRecipe, lvmaeRecipe].map((r) => [r.name, r as Recipe]),
+  [
+    ...maeRecipes,
+    ...jointEmbeddingRecipes,
+    tokenizerRecipe,
+    lvmaeRecipe,
+    videoprismContrastiveRecipe,
+    videoprismDistillRecipe,
+  ].map((r) => [r.name, r as Recipe]),
 );
 
 /** The registered recipe called `name`. @throws ConfigError naming the known recipes. */

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { createProgress, writeFileAtomic } from '@vfmkit/core';
 import { assignParams, cosineSchedule, initBackend, type TrainableModel } from '@vfmkit/nn';
 import { saveVitCheckpoint } from '@vfmkit/vit-encoder';
@@ -161,6 +161,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
         written.onnx = files.onnx;
       }
       for (const [name, bytes] of Object.entries((await recipe.artifacts?.(model, config, when)) ?? {})) {
+        mkdirSync(dirname(join(out, name)), { recursive: true });
         await writeFileAtomic(join(out, name), [bytes]);
         written[name] = join(out, name);
       }

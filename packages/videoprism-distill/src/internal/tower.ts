@@ -6,6 +6,7 @@ import {
   readSafetensors,
   type SafetensorsFile,
   type Tensor,
+  serializeSafetensors,
   toFloat32,
   writeSafetensors,
 } from '@vfmkit/core';
@@ -97,11 +98,34 @@ export async function saveVideoTowerCheckpoint(
   config: VideoTowerConfigInput | VideoTowerConfig,
   weights: NamedWeights,
 ): Promise<void> {
+  const file = towerFile(config, weights, path);
+  await writeSafetensors(path, file.tensors, file.metadata);
+}
+
+/**
+ * The bytes {@link saveVideoTowerCheckpoint} writes (for callers that write files themselves, e.g. a
+ * trainer's atomic artifacts).
+ * @throws CheckpointError when the weights do not fit the config.
+ */
+export function serializeVideoTowerCheckpoint(
+  config: VideoTowerConfigInput | VideoTowerConfig,
+  weights: NamedWeights,
+): Uint8Array {
+  const file = towerFile(config, weights);
+  return serializeSafetensors(file.tensors, file.metadata);
+}
+
+/** A tower's tensors and config metadata, checked. */
+function towerFile(
+  config: VideoTowerConfigInput | VideoTowerConfig,
+  weights: NamedWeights,
+  path?: string,
+): { tensors: Record<string, Tensor>; metadata: Record<string, string> } {
   const c = resolveVideoTower(config);
   checkWeights(weights, videoTowerWeightSpecs(c), path);
   const tensors: Record<string, Tensor> = {};
   for (const [name, w] of weights) tensors[name] = { dtype: 'F32', shape: w.shape, data: w.data };
-  await writeSafetensors(path, tensors, { [META_KEY]: JSON.stringify(c) });
+  return { tensors, metadata: { [META_KEY]: JSON.stringify(c) } };
 }
 
 function fromFile(file: SafetensorsFile, path: string): { config: VideoTowerConfig; weights: NamedWeights } {

@@ -3,6 +3,7 @@ export {
   loadVideoTowerCheckpointSync,
   resolveVideoTower,
   saveVideoTowerCheckpoint,
+  serializeVideoTowerCheckpoint,
   type VideoTowerConfig,
   videoTowerWeightSpecs,
 } from '../internal/tower';
