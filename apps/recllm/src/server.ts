@@ -132,10 +132,20 @@ export function buildServer(options: ServerOptions): FastifyInstance {
       .send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.slice(0, 200)}` } }),
   );
 
+  // Whether a media file exists, remembered for a second: a reply names 10 files, and the indexer (another
+  // process) may add files at any time, so a new thumbnail shows within a second.
+  const mediaSeen = new Map<string, { exists: boolean; at: number }>();
+  const mediaExists = (file: string): boolean => {
+    const now = Date.now();
+    const seen = mediaSeen.get(file);
+    if (seen && now - seen.at < 1000) return seen.exists;
+    if (mediaSeen.size > 50_000) mediaSeen.clear();
+    const exists = existsSync(join(mediaDir, file));
+    mediaSeen.set(file, { exists, at: now });
+    return exists;
+  };
   const mediaUrl = (name: string | undefined): string | null =>
-    name && existsSync(join(mediaDir, basename(name)))
-      ? `/thumbnails/${encodeURIComponent(basename(name))}`
-      : null;
+    name && mediaExists(basename(name)) ? `/thumbnails/${encodeURIComponent(basename(name))}` : null;
   const itemCard = (item: Item) => {
     const thumb = item.media?.thumbnailPath;
     return {
