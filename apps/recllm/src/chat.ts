@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Reply, RetrievalMode } from '@vfmkit/recllm';
 import { openApp } from './app-context';
-import { type LlmFlags, policyFromFlags } from './llm';
+import { checkLlmFlags, type LlmFlags, policyFromFlags } from './llm';
 
 /** Options of {@link runChat}. */
 export interface ChatOptions extends LlmFlags {
@@ -25,6 +25,7 @@ const HELP =
  */
 export async function runChat(options: ChatOptions): Promise<number> {
   const out = (s: string) => options.output.write(`${s}\n`);
+  checkLlmFlags(options); // before the data folder is opened (and created)
   const probe = await openApp(options.dataDir, { k: options.k, mode: options.mode });
   let ctx = probe;
   const llm = policyFromFlags(options, probe.store, (e) => process.stderr.write(`${JSON.stringify(e)}\n`));

@@ -133,6 +133,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       console.log(USAGE);
       return command || flags.help ? 0 : 2;
     }
+    // a bad model flag fails before any command opens or writes its data folder
+    if (command === 'serve' || command === 'demo' || command === 'chat') {
+      const { checkLlmFlags } = await import('./llm');
+      checkLlmFlags(flags);
+    }
     if (command === 'serve') {
       const { startServer } = await import('./serve');
       const server = await startServer({ ...flags, logger: (e) => console.error(JSON.stringify(e)) });

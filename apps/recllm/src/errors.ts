@@ -14,6 +14,17 @@ export class MediaPathError extends VfmError {
   }
 }
 
+/**
+ * A model file given on the command line (`--gguf`) that cannot be used: missing, not a regular file,
+ * or not a GGUF model. `details.reason` is `missing`, `not-a-file`, `unreadable`, `not-gguf` or
+ * `unsupported-version`.
+ */
+export class ModelFileError extends VfmError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('RECLLM_APP_MODEL_FILE', message, details);
+  }
+}
+
 /** Indexing failed for some items (the failed set). */
 export class IndexingError extends VfmError {
   constructor(message: string, details: Record<string, unknown> = {}) {

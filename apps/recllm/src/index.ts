@@ -10,7 +10,7 @@ export {
 export { type ChatOptions, runChat } from './chat';
 export { main, parseCli } from './cli';
 export { type DemoOptions, runDemo } from './demo';
-export { AppConfigError, IndexingError, MediaPathError } from './errors';
+export { AppConfigError, IndexingError, MediaPathError, ModelFileError } from './errors';
 export { type IndexOptions, type IndexResult, runIndex } from './index-command';
 export {
   featuresPath,
@@ -20,7 +20,7 @@ export {
   readIndexManifest,
   type VideoFeatureEncoder,
 } from './indexer';
-export { type LlmFlags, policyFromFlags } from './llm';
+export { checkGgufFile, checkLlmFlags, type LlmFlags, policyFromFlags } from './llm';
 export { clipGif, firstFramePng, frameRgba, mediaType, resolveMediaFile, writeThumbnails } from './media';
 export { openApiDocument } from './openapi';
 export { enqueueAndWait, redisConnection, runWorker } from './queue';

@@ -2,7 +2,7 @@ import type { Logger, RetrievalMode } from '@vfmkit/recllm';
 import type { FastifyInstance } from 'fastify';
 import { type AppContext, openApp } from './app-context';
 import { featuresPath } from './indexer';
-import { type LlmFlags, policyFromFlags } from './llm';
+import { checkLlmFlags, type LlmFlags, policyFromFlags } from './llm';
 import { buildServer } from './server';
 
 /** Options of {@link startServer}. */
@@ -28,6 +28,7 @@ export interface RunningServer {
 
 /** Opens a data folder and serves the API and the page on `host:port` (default 127.0.0.1:8080). */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+  checkLlmFlags(options); // before the data folder is opened (and created)
   const logger = options.logger ?? (() => {});
   // The LLM ranker needs the corpus vocabulary: open the store first, then the manager with the policy.
   const probe = await openApp(options.dataDir, { k: options.k, mode: options.mode, logger });
