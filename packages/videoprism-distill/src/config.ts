@@ -91,8 +91,16 @@ export const distillConfigSchema = z
     local: decoderSchema(4).default({ depth: 4, mlpRatio: 4 }),
     /** Global branch: blocks + attention pooling over the visible tokens, predicting the teacher's embedding. */
     global: decoderSchema(2).default({ depth: 2, mlpRatio: 4 }),
-    /** Shuffle the local decoder's input tokens (and unshuffle its output). */
+    /** Shuffle the local decoder's input tokens (see `shuffleMode`). */
     shuffle: z.boolean().default(true),
+    /**
+     * What the shuffle moves. `tokens` (default): each token together with its position embedding, then
+     * the decoder, then the exact unshuffle; the decoder is permutation-equivariant, so this equals no
+     * shuffle up to rounding. `content`: only the visible tokens' content is permuted among the visible
+     * slots, while every slot keeps the position embedding of the token it must predict; the decoder
+     * then has to find each position's own content through attention instead of copying it in place.
+     */
+    shuffleMode: z.enum(['tokens', 'content']).default('tokens'),
     /** Train the global branch (off: local loss only). */
     globalLoss: z.boolean().default(true),
     localWeight: z.number().nonnegative().default(1),

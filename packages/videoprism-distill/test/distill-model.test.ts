@@ -153,6 +153,47 @@ describe('DistillModel', () => {
     model.dispose();
   });
 
+  it("shuffleMode 'content' moves only the visible tokens' content: predictions change, and still train", () => {
+    const tokens = DistillModel.create(spec());
+    const content = DistillModel.create(spec({ shuffleMode: 'content' }));
+    const clips = clipsOf(2, 3);
+    const m = distillMasks(2, grid, { ratio: 0.65 }, 4);
+    const [a, b] = tf.tidy(() => [
+      tokens.forward(clips, m).local.dataSync().slice(),
+      content.forward(clips, m).local.dataSync().slice(),
+    ]);
+    let diff = 0;
+    for (let i = 0; i < a.length; i++) diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    expect(diff).toBeGreaterThan(1e-3);
+    // The same weights: an identity order gives the same predictions in both modes.
+    const ident = distillMasks(2, grid, { ratio: 0.65, shuffle: false }, 4);
+    const [c, d] = tf.tidy(() => [
+      tokens.forward(clips, ident).local.dataSync().slice(),
+      content.forward(clips, ident).local.dataSync().slice(),
+    ]);
+    expect(Array.from(d)).toEqual(Array.from(c));
+    const before = content.teacherCosine(clips, m).local;
+    const opt = new AdamW(content.params, { lr: 3e-3, weightDecay: 0 });
+    for (let step = 0; step < 6; step++) {
+      const s = distillMasks(2, grid, { ratio: 0.65 }, step);
+      trainStep(
+        content,
+        {
+          clips: { data: clips.data, shape: clips.shape },
+          visible: { data: s.visible, shape: [2, s.keepCount] },
+          masked: { data: s.masked, shape: [2, s.maskedCount] },
+          order: { data: s.order, shape: [2, N] },
+        },
+        opt,
+        { step },
+      );
+    }
+    expect(content.teacherCosine(clips, m).local).toBeGreaterThan(before + 0.05);
+    opt.dispose();
+    tokens.dispose();
+    content.dispose();
+  });
+
   it('global loss off: no global weights, no global stats; a bad batch is a ShapeError', () => {
     const model = DistillModel.create(spec({ globalLoss: false }));
     expect([...model.params.keys()].some((k) => k.startsWith('global.'))).toBe(false);

@@ -146,7 +146,10 @@ function loadTeacher(config: VideoTowerConfig, source: TeacherSource): VideoTowe
  *
  * A note on shuffling: the decoder's blocks are permutation-equivariant (no term depends on a token's
  * slot in the sequence: positions enter only through the per-token embeddings added before the
- * shuffle), so shuffle then unshuffle changes the local predictions only by floating-point rounding.
+ * shuffle), so with `shuffleMode: 'tokens'` shuffle then unshuffle changes the local predictions only
+ * by floating-point rounding. `shuffleMode: 'content'` permutes only the visible tokens' content among
+ * the visible slots (each slot keeps the position embedding of the token it predicts; no unshuffle),
+ * which does change what the decoder must do.
  *
  * Parameter names: the student's ViT names (`patch_embed.weight`, `blocks.0.attn.qkv.weight`, ...),
  * `local.*`, `global.*`, `teacher.*` (non-trainable).
@@ -363,19 +366,20 @@ export class DistillModel implements TrainableModel {
     // Local branch.
     const ls = this.localSize;
     const pos = p.get('local.pos_embed') as tf.Variable<tf.Rank.R2>;
-    const vis = tf.add(
-      dense(p, 'local.embed', student),
-      gatherRows(pos, tf.tensor2d(masks.visible, [b, k], 'int32')),
-    );
+    const content = order && this.config.shuffleMode === 'content';
+    let visContent = dense(p, 'local.embed', student) as tf.Tensor3D;
+    if (content) visContent = shuffleTokens(visContent, visibleOrder(order, b, k));
+    const vis = tf.add(visContent, gatherRows(pos, tf.tensor2d(masks.visible, [b, k], 'int32')));
     const holes = tf.add(
       gatherRows(pos, tf.tensor2d(masks.masked, [b, m], 'int32')),
       p.get('local.mask_token') as tf.Variable,
     );
     let x = tf.concat([vis, holes], 1) as tf.Tensor3D;
-    if (order) x = shuffleTokens(x, order);
+    const tokens = order && !content;
+    if (tokens) x = shuffleTokens(x, order);
     for (let i = 0; i < ls.depth; i++)
       x = transformerBlock(p, `local.blocks.${i}`, x, { heads: ls.heads }) as tf.Tensor3D;
-    if (order) x = unshuffleTokens(x, order);
+    if (tokens) x = unshuffleTokens(x, order);
     const local = dense(p, 'local.head', layerNorm(p, 'local.norm', x, 1e-6)) as tf.Tensor3D;
     // Global branch.
     let global: tf.Tensor2D | undefined;
@@ -478,6 +482,20 @@ export class DistillModel implements TrainableModel {
     this.student.params.clear();
     this.teacher.params.clear();
   }
+}
+
+/**
+ * The permutation of the K visible slots that a `[B, N]` order induces (`shuffleMode: 'content'`): the
+ * entries `< K` of each row, in the order they appear.
+ */
+function visibleOrder(order: Int32Array, b: number, k: number): Int32Array {
+  const n = order.length / b;
+  const out = new Int32Array(b * k);
+  for (let r = 0; r < b; r++) {
+    let j = 0;
+    for (let i = 0; i < n; i++) if (order[r * n + i] < k) out[r * k + j++] = order[r * n + i];
+  }
+  return out;
 }
 
 /**
