@@ -26,7 +26,7 @@ describe('zero-shot helpers', () => {
       2,
     );
     const want = [Math.SQRT1_2, Math.SQRT1_2, -1, 0];
-    cls.forEach((x, i) => expect(x).toBeCloseTo(want[i], 6));
+    for (const [i, x] of cls.entries()) expect(x).toBeCloseTo(want[i], 6);
     const { scores, predictions } = zeroShotClassify(
       { data: Float32Array.from([0.6, 0.8, -1, 0]), shape: [2, 2] },
       cls,

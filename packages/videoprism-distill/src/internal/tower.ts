@@ -5,8 +5,8 @@ import {
   parseSafetensors,
   readSafetensors,
   type SafetensorsFile,
-  type Tensor,
   serializeSafetensors,
+  type Tensor,
   toFloat32,
   writeSafetensors,
 } from '@vfmkit/core';
