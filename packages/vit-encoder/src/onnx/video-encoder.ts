@@ -142,7 +142,9 @@ export class VideoEncoder {
       };
     }
     const out = await this.session.run(feeds);
-    const copy = (name: string) => Float32Array.from(out[name].data as Float32Array);
+    // The session does not reuse output buffers (reuseOutputs: false): each run's arrays are fresh and
+    // already the caller's, so they are handed over without a copy.
+    const copy = (name: string) => out[name].data as Float32Array;
     const intermediates = new Map<number, Float32Array>();
     for (const l of this.meta.layers) intermediates.set(l, copy(`layer_${l}`));
     const dims = out.tokens.dims as [number, number, number];
