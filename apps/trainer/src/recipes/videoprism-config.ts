@@ -49,8 +49,14 @@ export const videoprismDistillSchema = z
     teacher: z.string().min(1),
     /** BEVT block masking ratio of the student's input (VideoPrism: 0.65). */
     maskRatio: z.number().min(0).lt(1).default(0.65),
-    /** Shuffle the local decoder's input tokens. */
-    shuffle: z.boolean().default(true),
+    /**
+     * Token shuffling in the local branch (@vfmkit/videoprism-distill's `shuffleMode`): `content` (the
+     * default here) permutes the visible tokens' content among the visible slots while each slot keeps
+     * the position embedding of the token it must predict, so the decoder must find each position's
+     * content by attention; `tokens` shuffles tokens with their position embeddings and unshuffles
+     * exactly, which a permutation-equivariant decoder makes a no-op (kept for comparison); `off`.
+     */
+    shuffle: z.enum(['content', 'tokens', 'off']).default('content'),
     /** Train the global branch too. */
     globalLoss: z.boolean().default(true),
     /** Local and global decoder depths (widths and heads are the student's). */

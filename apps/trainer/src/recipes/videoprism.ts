@@ -18,7 +18,7 @@ import { join, resolve } from 'node:path';
 import { type Clip, ConfigError, type Rng, tokenGridOf, writeFileAtomic } from '@vfmkit/core';
 import { crossModalRetrieval } from '@vfmkit/metrics';
 import { type Batch, tf } from '@vfmkit/nn';
-import { distillMasks, TextTokenizer, tubeDropBatch } from '@vfmkit/videoprism-distill';
+import { contrastiveBatch, distillBatch, distillMasks, TextTokenizer } from '@vfmkit/videoprism-distill';
 import { buildVideoTextModel, VIDEO_TEXT_FILES } from '@vfmkit/videoprism-distill/onnx';
 import {
   ContrastiveModel,
@@ -166,17 +166,7 @@ export const videoprismContrastiveRecipe: Recipe<VideoprismSpec, ContrastiveMode
   batch(clips, config, rng: Rng): Batch {
     const vp = parseVideoprismContrastive(config.videoprism);
     const text = runTokenizer(config).encode(captionsOf(clips), vp.text.maxLength);
-    const video = stackClips(clips);
-    const batch: Batch = {
-      clips: { data: video.data, shape: [...video.shape] },
-      ids: { data: text.ids, shape: text.shape },
-      mask: { data: text.mask, shape: text.shape },
-    };
-    if (vp.tubeDrop > 0) {
-      const visible = tubeDropBatch(clips.length, gridOf(config), vp.tubeDrop, rng);
-      batch.visible = { data: visible, shape: [clips.length, visible.length / clips.length] };
-    }
-    return batch;
+    return contrastiveBatch(stackClips(clips), text, gridOf(config), vp.tubeDrop, rng);
   },
   async evaluate(model, config, heldOut): Promise<Record<string, number>> {
     const vp = parseVideoprismContrastive(config.videoprism);
@@ -258,7 +248,8 @@ export const videoprismDistillRecipe: Recipe<VideoprismSpec, DistillModel> = {
           student: encoderConfigOf(config),
           teacher: loadVideoTowerCheckpointSync(checkpoint).config,
           maskRatio: vp.maskRatio,
-          shuffle: vp.shuffle,
+          shuffle: vp.shuffle !== 'off',
+          ...(vp.shuffle !== 'off' ? { shuffleMode: vp.shuffle } : {}),
           globalLoss: vp.globalLoss,
           local: { depth: vp.localDepth },
           global: { depth: vp.globalDepth },
@@ -274,15 +265,12 @@ export const videoprismDistillRecipe: Recipe<VideoprismSpec, DistillModel> = {
   },
   batch(clips: readonly Clip[], config, rng: Rng): Batch {
     const vp = parseVideoprismDistill(config.videoprism);
-    const video = stackClips(clips);
-    const b = clips.length;
-    const m = distillMasks(b, gridOf(config), { ratio: vp.maskRatio, shuffle: vp.shuffle }, rng);
-    return {
-      clips: { data: video.data, shape: [...video.shape] },
-      visible: { data: m.visible, shape: [b, m.keepCount] },
-      masked: { data: m.masked, shape: [b, m.maskedCount] },
-      ...(vp.shuffle ? { order: { data: m.order, shape: [b, m.order.length / b] } } : {}),
-    };
+    return distillBatch(
+      stackClips(clips),
+      gridOf(config),
+      { ratio: vp.maskRatio, shuffle: vp.shuffle !== 'off' },
+      rng,
+    );
   },
   async evaluate(model, config, heldOut) {
     const vp = parseVideoprismDistill(config.videoprism);
@@ -290,7 +278,7 @@ export const videoprismDistillRecipe: Recipe<VideoprismSpec, DistillModel> = {
     const m = distillMasks(
       clips.length,
       gridOf(config),
-      { ratio: vp.maskRatio, shuffle: vp.shuffle },
+      { ratio: vp.maskRatio, shuffle: vp.shuffle !== 'off' },
       config.seed,
     );
     const cos = model.teacherCosine(stackClips(clips), m);
