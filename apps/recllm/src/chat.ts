@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import type { Reply, RetrievalMode } from '@vfmkit/recllm';
+import type { Embedder, Reply, RetrievalMode } from '@vfmkit/recllm';
 import { openApp } from './app-context';
 import { checkLlmFlags, type LlmFlags, policyFromFlags } from './llm';
 
@@ -10,6 +10,8 @@ export interface ChatOptions extends LlmFlags {
   user: string;
   k?: number;
   mode?: RetrievalMode;
+  /** The corpus's embedder (default: the hashing embedder); the one the corpus was built with. */
+  embedder?: Embedder;
   input: Readable;
   output: Writable;
 }
@@ -26,12 +28,13 @@ const HELP =
 export async function runChat(options: ChatOptions): Promise<number> {
   const out = (s: string) => options.output.write(`${s}\n`);
   checkLlmFlags(options); // before the data folder is opened (and created)
-  const probe = await openApp(options.dataDir, { k: options.k, mode: options.mode });
+  const base = { k: options.k, mode: options.mode, embedder: options.embedder };
+  const probe = await openApp(options.dataDir, base);
   let ctx = probe;
   const llm = policyFromFlags(options, probe.store, (e) => process.stderr.write(`${JSON.stringify(e)}\n`));
   if (llm.policy) {
     await probe.close();
-    ctx = await openApp(options.dataDir, { ...llm, k: options.k, mode: options.mode });
+    ctx = await openApp(options.dataDir, { ...llm, ...base });
   }
   try {
     if (ctx.store.size === 0)

@@ -1,3 +1,4 @@
+import type { Embedder } from '@vfmkit/recllm';
 import { IndexingError } from './errors';
 import {
   alreadyIndexed,
@@ -17,6 +18,12 @@ export interface IndexOptions {
   queue?: string;
   /** A vit-encoder model (`.onnx`, checkpoint or run folder) for video features (local runs; workers take their own `--encoder`). */
   encoder?: string;
+  /**
+   * The text (and video) embedder of the corpus (default: the hashing embedder). With a video tower
+   * (`videoTextEmbedder`), local runs store each item's video embedding; queued work is embedded by the
+   * workers, which must be given the same embedder.
+   */
+  embedder?: Embedder;
   attempts?: number;
   backoffMs?: number;
   progress?: boolean;
@@ -40,6 +47,7 @@ export async function runIndex(options: IndexOptions): Promise<IndexResult> {
   const tasks = await Promise.all(items.map(indexTask));
   const target = await openIndexTarget(options.dataDir, {
     encoderPath: options.queue ? undefined : options.encoder,
+    embedder: options.embedder,
   });
   const skipped: string[] = [];
   const todo: IndexTask[] = [];

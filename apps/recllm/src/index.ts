@@ -13,6 +13,7 @@ export { type DemoOptions, runDemo } from './demo';
 export { AppConfigError, IndexingError, MediaPathError, ModelFileError } from './errors';
 export { type IndexOptions, type IndexResult, runIndex } from './index-command';
 export {
+  embedVideoFile,
   featuresPath,
   indexOne,
   loadVideoEncoder,
@@ -27,3 +28,10 @@ export { enqueueAndWait, redisConnection, runWorker } from './queue';
 export { type RunningServer, type StartServerOptions, startServer } from './serve';
 export { type AdminStore, buildServer, type ServerOptions } from './server';
 export { VideoFeatureStore } from './video-features';
+export {
+  type EmbeddingRows,
+  hasVideoTower,
+  type VideoTextEmbedder,
+  type VideoTextEncoder,
+  videoTextEmbedder,
+} from './video-text';

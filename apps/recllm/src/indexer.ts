@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { type Item, type ItemInput, itemSchema, parseItem } from '@vfmkit/recllm';
+import {
+  checkEmbeddings,
+  type Embedder,
+  type Item,
+  type ItemInput,
+  itemSchema,
+  parseItem,
+} from '@vfmkit/recllm';
 import type { CorpusStore } from '@vfmkit/recllm/lancedb';
 import { decodeClip, probeVideo, uniformIndices } from '@vfmkit/video';
 import { z } from 'zod';
@@ -10,6 +17,7 @@ import { AppConfigError } from './errors';
 import { IndexLedger } from './ledger';
 import { writeThumbnails } from './media';
 import { VideoFeatureStore } from './video-features';
+import { hasVideoTower } from './video-text';
 
 /** Frames decoded per video for the GIF preview (the first is the PNG thumbnail). */
 export const PREVIEW_FRAMES = 16;
@@ -147,14 +155,19 @@ export interface IndexTarget {
   close(): Promise<void>;
 }
 
-/** Opens a data folder for indexing (with `encoderPath`, video features are computed too). */
+/**
+ * Opens a data folder for indexing (with `encoderPath`, video features are computed too). `embedder`
+ * embeds the item texts (default: the app's hashing embedder); one with a video tower
+ * ({@link hasVideoTower}, e.g. `videoTextEmbedder(VideoTextModel)`) also gives each item its
+ * `videoEmbedding`.
+ */
 export async function openIndexTarget(
   dataDir: string,
-  options: { encoderPath?: string } = {},
+  options: { encoderPath?: string; embedder?: Embedder } = {},
 ): Promise<IndexTarget> {
   const paths = dataPaths(dataDir);
   const encoder = options.encoderPath ? await loadVideoEncoder(options.encoderPath) : undefined;
-  const store = await openCorpus(dataDir);
+  const store = await openCorpus(dataDir, options.embedder);
   const ledger = new IndexLedger(join(dataDir, 'index-ledger.db'));
   const features = encoder ? new VideoFeatureStore(featuresPath(dataDir)) : undefined;
   return {
@@ -172,22 +185,48 @@ export async function openIndexTarget(
 }
 
 /**
- * Whether the task is already done: same source hash in the ledger, the item in the store, and, with
- * an encoder, its features from that model.
+ * Whether the task is already done: same source hash in the ledger, the item in the store (with its
+ * video embedding when the store's embedder has a video tower), and, with an encoder, its features
+ * from that model.
  */
 export function alreadyIndexed(target: IndexTarget, task: IndexTask): boolean {
+  const stored = target.store.get(task.item.id);
   return (
     target.ledger.get(task.item.id) === task.sourceHash &&
-    target.store.get(task.item.id) !== undefined &&
+    stored !== undefined &&
+    (!hasVideoTower(target.store.embedder) || stored.videoEmbedding !== undefined) &&
     (!target.encoder || target.features?.get(task.item.id)?.model === target.encoder.model)
   );
+}
+
+/**
+ * The video embedding of a file with the store's video-text embedder: the video decoded at the model's
+ * clip size `[T, H, W]` (T frames spread uniformly, resized), one `[D]` vector. `undefined` when the
+ * embedder has no video tower.
+ */
+export async function embedVideoFile(embedder: Embedder, path: string): Promise<number[] | undefined> {
+  if (!hasVideoTower(embedder)) return undefined;
+  const [T, H, W] = embedder.clip;
+  const info = await probeVideo(path);
+  const clip = await decodeClip(path, {
+    indices: uniformIndices(info.frameCount, T),
+    size: { width: W, height: H },
+    info,
+  });
+  const [v] = checkEmbeddings(
+    embedder,
+    await embedder.embedVideo([{ data: clip.data, shape: [T, H, W, 3] }]),
+    1,
+  );
+  return Array.from(v);
 }
 
 /**
  * Indexes one video: probes and decodes {@link PREVIEW_FRAMES} frames spread over it (@vfmkit/video,
  * resized to {@link THUMB_WIDTH} wide), writes `<id>.png` (first frame) and `<id>.gif`, upserts the
  * item with `media.thumbnailPath` (idempotent: id + content hash), then records it in the ledger. With
- * an encoder, the video's pooled feature is stored first (`video-features.db`).
+ * an encoder, the video's pooled feature is stored first (`video-features.db`); with a video-text
+ * embedder, the item gets its `videoEmbedding` ({@link embedVideoFile}).
  * @returns `skipped` when {@link alreadyIndexed}.
  * @throws VideoDecodeError for a missing or undecodable video.
  */
@@ -211,7 +250,12 @@ export async function indexOne(target: IndexTarget, task: IndexTask): Promise<'i
   );
   if (target.encoder && target.features)
     target.features.put(task.item.id, target.encoder.model, await target.encoder.embedFile(clipPath));
-  const item: Item = parseItem({ ...task.item, media: { ...task.item.media, thumbnailPath: png } });
+  const videoEmbedding = await embedVideoFile(target.store.embedder, clipPath);
+  const item: Item = parseItem({
+    ...task.item,
+    media: { ...task.item.media, thumbnailPath: png },
+    ...(videoEmbedding ? { videoEmbedding } : {}),
+  });
   await target.store.upsert([item]);
   target.ledger.put(item.id, task.sourceHash);
   return 'indexed';

@@ -1,3 +1,4 @@
+import type { Embedder } from '@vfmkit/recllm';
 import { type Job, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { AppConfigError } from './errors';
@@ -49,6 +50,8 @@ export interface WorkerOptions {
   concurrency?: number;
   /** A vit-encoder model for video features (see `index --encoder`). */
   encoder?: string;
+  /** The corpus embedder (see `runIndex`'s `embedder`): the same as the index command's. */
+  embedder?: Embedder;
   /** Lock on an active job in ms (default 30,000): a killed worker's job is retried after this. */
   lockMs?: number;
   log?: (line: string) => void;
@@ -60,7 +63,10 @@ export interface WorkerOptions {
  * are idempotent, so a job run twice writes its item once.
  */
 export async function runWorker(options: WorkerOptions): Promise<{ close(): Promise<void> }> {
-  const target = await openIndexTarget(options.dataDir, { encoderPath: options.encoder });
+  const target = await openIndexTarget(options.dataDir, {
+    encoderPath: options.encoder,
+    embedder: options.embedder,
+  });
   const log = options.log ?? ((l: string) => console.log(l));
   const lockDuration = options.lockMs ?? 30_000;
   const client = redisClient(options.queue);

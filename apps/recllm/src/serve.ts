@@ -1,4 +1,4 @@
-import type { Logger, RetrievalMode } from '@vfmkit/recllm';
+import type { Embedder, Logger, RetrievalMode } from '@vfmkit/recllm';
 import type { FastifyInstance } from 'fastify';
 import { type AppContext, openApp } from './app-context';
 import { featuresPath } from './indexer';
@@ -14,6 +14,8 @@ export interface StartServerOptions extends LlmFlags {
   adminToken?: string;
   k?: number;
   mode?: RetrievalMode;
+  /** The corpus's embedder (default: the hashing embedder); the one the corpus was built with. */
+  embedder?: Embedder;
   logger?: Logger;
   log?: boolean;
 }
@@ -31,12 +33,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   checkLlmFlags(options); // before the data folder is opened (and created)
   const logger = options.logger ?? (() => {});
   // The LLM ranker needs the corpus vocabulary: open the store first, then the manager with the policy.
-  const probe = await openApp(options.dataDir, { k: options.k, mode: options.mode, logger });
+  const base = { k: options.k, mode: options.mode, embedder: options.embedder, logger };
+  const probe = await openApp(options.dataDir, base);
   let context = probe;
   const llm = policyFromFlags(options, probe.store, logger);
   if (llm.policy) {
     await probe.close();
-    context = await openApp(options.dataDir, { ...llm, k: options.k, mode: options.mode, logger });
+    context = await openApp(options.dataDir, { ...llm, ...base });
   }
   const app = buildServer({
     manager: context.manager,
