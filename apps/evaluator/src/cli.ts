@@ -1,8 +1,12 @@
 /**
- * vfm-eval --encoder runs/x [--encoder name=path.onnx ...] [--suite 4d|videoglue|all]
+ * vfm-eval --encoder runs/x [--encoder name=path.onnx ...] [--suite 4d|videoglue|all|zero-shot]
  *          [--manifest videos.jsonl] [--adaptations frozen,mlap,linear,adapter,e2e] [--tasks depth,pose] [--out reports/x]
  *          [--train-clips 48] [--test-clips 16] [--steps 150] [--batch-size 16] [--lr 3e-3]
  *          [--random-baseline] [--strict] [--seed 0] [--threads N] [--device cpu|auto|cuda]
+ *
+ * `--suite zero-shot` scores video-text models (`vfm-train videoprism-contrastive` runs) with no
+ * training: retrieval both ways and classification from class-name prompts, on `--test-clips` synth4d
+ * clips (`--objects N` per scene) or a manifest's test entries; it writes zero-shot.md / .json.
  *
  * SIGINT / SIGTERM stop the run after the current unit of work (one head or backbone adaptation):
  * the finished results are written, marked partial, and the exit status is 130. A second signal
@@ -12,9 +16,10 @@ import { VfmError } from '@vfmkit/core';
 import { EvaluatorError } from './errors';
 import { evaluate } from './evaluate';
 import { type EvaluateOptions, parseEncoderSpecs } from './options';
+import { zeroShotEvaluate } from './zero-shot';
 
 export const USAGE =
-  'usage: vfm-eval --encoder <run folder|file.onnx|ckpt.safetensors|name=path>[,...] [--encoder ...] [--suite 4d|videoglue|all | --manifest videos.jsonl] [--adaptations frozen,mlap,linear,adapter,e2e] [--tasks a,b] [--out dir] [--train-clips N] [--test-clips N] [--steps N] [--batch-size N] [--lr X] [--random-baseline] [--strict] [--seed N] [--threads N] [--device cpu|auto|cuda]';
+  'usage: vfm-eval --encoder <run folder|file.onnx|ckpt.safetensors|name=path>[,...] [--encoder ...] [--suite 4d|videoglue|all|zero-shot | --manifest videos.jsonl] [--objects N] [--adaptations frozen,mlap,linear,adapter,e2e] [--tasks a,b] [--out dir] [--train-clips N] [--test-clips N] [--steps N] [--batch-size N] [--lr X] [--random-baseline] [--strict] [--seed N] [--threads N] [--device cpu|auto|cuda]';
 
 const NUMERIC: Record<string, keyof EvaluateOptions> = {
   '--train-clips': 'trainClips',
@@ -26,8 +31,11 @@ const NUMERIC: Record<string, keyof EvaluateOptions> = {
   '--threads': 'threads',
 };
 
+/** The command line: evaluate options, or the zero-shot suite's (`zeroShot`). */
+export type CliOptions = EvaluateOptions & { zeroShot?: boolean; objects?: number };
+
 /** Parses the command line into evaluate options. @throws EvaluatorError naming the bad argument. */
-export function parseArgs(argv: readonly string[]): EvaluateOptions {
+export function parseArgs(argv: readonly string[]): CliOptions {
   const encoders: string[] = [];
   const o: Record<string, unknown> = { out: 'reports/eval' };
   for (let i = 0; i < argv.length; i++) {
@@ -45,8 +53,16 @@ export function parseArgs(argv: readonly string[]): EvaluateOptions {
       return v;
     };
     if (arg === '--encoder') encoders.push(next());
-    else if (arg === '--suite') o.suite = next();
-    else if (arg === '--manifest') o.manifest = next();
+    else if (arg === '--suite') {
+      const suite = next();
+      if (suite === 'zero-shot') o.zeroShot = true;
+      else o.suite = suite;
+    } else if (arg === '--objects') {
+      const raw = next();
+      o.objects = Number(raw);
+      if (!Number.isInteger(o.objects) || (o.objects as number) < 1)
+        throw new EvaluatorError(`--objects must be a positive integer, got "${raw}"`, { what: arg });
+    } else if (arg === '--manifest') o.manifest = next();
     else if (arg === '--adaptations')
       o.adaptations = next()
         .split(',')
@@ -74,7 +90,24 @@ export function parseArgs(argv: readonly string[]): EvaluateOptions {
   return {
     ...(o as Omit<EvaluateOptions, 'encoders'>),
     encoders: parseEncoderSpecs(encoders),
-  } as EvaluateOptions;
+  } as CliOptions;
+}
+
+/** `--suite zero-shot`: scores each video-text model, prints the headline numbers. */
+async function runZeroShot(args: CliOptions): Promise<number> {
+  const report = await zeroShotEvaluate({
+    models: args.encoders,
+    out: args.out,
+    ...(args.manifest ? { manifest: args.manifest } : {}),
+    ...(args.testClips ? { clips: args.testClips } : {}),
+    ...(args.objects ? { objects: args.objects } : {}),
+    seed: args.seed ?? 0,
+    ...(args.device ? { device: args.device } : {}),
+    ...(args.threads ? { threads: args.threads } : {}),
+    log: (line) => console.log(line),
+  });
+  console.log(`report: ${report.files.markdown}, ${report.files.json}`);
+  return 0;
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -91,8 +124,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
+    const { zeroShot, objects, ...args } = parseArgs(argv);
+    if (zeroShot) return await runZeroShot({ ...args, ...(objects ? { objects } : {}) });
+    if (objects !== undefined)
+      throw new EvaluatorError('--objects applies to --suite zero-shot only', { what: '--objects' });
     const report = await evaluate({
-      ...parseArgs(argv),
+      ...args,
       log: (line) => console.log(line),
       signal: stop.signal,
     });

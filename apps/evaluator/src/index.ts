@@ -1,4 +1,4 @@
-export { main, parseArgs } from './cli';
+export { type CliOptions, main, parseArgs } from './cli';
 export { EvaluatorError, UnreadableVideosError } from './errors';
 export {
   type EncoderEntry,
@@ -16,3 +16,13 @@ export {
   parseEvaluateOptions,
   SUITES,
 } from './options';
+export {
+  LABEL_TEMPLATES,
+  MOTION_TEMPLATES,
+  videoTextFolder,
+  type ZeroShotOptions,
+  type ZeroShotReport,
+  type ZeroShotRow,
+  zeroShotEvaluate,
+  zeroShotMarkdown,
+} from './zero-shot';

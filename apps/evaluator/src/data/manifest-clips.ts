@@ -1,6 +1,6 @@
 import type { ManifestLabels } from '@vfmkit/probes';
 import type { ResolvedEntry, VideoInfo } from '@vfmkit/video';
-import { uniformIndices } from '@vfmkit/video';
+import { DecodePool, decodeClip, probeVideo, uniformIndices } from '@vfmkit/video';
 import type { EvalClip } from './task-source';
 
 /**
@@ -19,4 +19,29 @@ export function clipFrames(entry: ResolvedEntry, info: VideoInfo, T: number): In
   const end = entry.end === undefined ? info.frameCount : Math.ceil(entry.end * info.fps - 1e-9);
   const count = Math.max(1, Math.min(info.frameCount, end) - first);
   return uniformIndices(count, T).map((i) => first + i);
+}
+
+/**
+ * Decodes entries at a clip size `[T, H, W]` (T frames spread over each entry's span, resized to
+ * H x W), two files at a time; any unreadable video fails the call.
+ * @returns `[T, H, W, 3]` float32 pixels per entry, in order.
+ */
+export async function decodeEntries(
+  entries: readonly ResolvedEntry[],
+  [T, H, W]: readonly number[],
+): Promise<Float32Array[]> {
+  const pool = new DecodePool(2);
+  return Promise.all(
+    entries.map((entry) =>
+      pool.run(async () => {
+        const info = await probeVideo(entry.file);
+        const c = await decodeClip(entry.file, {
+          indices: clipFrames(entry, info, T),
+          size: { width: W, height: H },
+          info,
+        });
+        return c.data;
+      }),
+    ),
+  );
 }
