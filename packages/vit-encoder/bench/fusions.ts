@@ -99,6 +99,10 @@ try {
       bytes: exportVitOnnx(config, weights, { fusions: 'contrib', maxClip: [2 * T, 2 * H, 2 * W] }),
       opts: cpu(),
     },
+    'torch.onnx.export, no spinning': {
+      bytes: new Uint8Array(readFileSync(torchOnnx)),
+      opts: cpu({ extra: { session: { intra_op: { allow_spinning: '0' } } } }),
+    },
     'ours, contrib, no spinning': {
       bytes: exportVitOnnx(config, weights, { fusions: 'contrib' }),
       opts: cpu({ extra: { session: { intra_op: { allow_spinning: '0' } } } }),
