@@ -1,5 +1,24 @@
 export { OnnxTeacher } from './onnx-teacher';
 export {
+  isStudentVideo,
+  resolveStudentVideo,
+  type StudentGlobalSize,
+  type StudentVideoConfig,
+  selectStudentVideoWeights,
+  studentVideoConfig,
+  studentVideoWeightSpecs,
+} from './student-video-config';
+export {
+  buildStudentVideoGraph,
+  exportStudentVideoOnnx,
+  type StudentVideoOnnxOptions,
+} from './student-video-export';
+export {
+  buildStudentVideoTextModel,
+  type StudentVideoTextSource,
+  writeStudentVideoTextModel,
+} from './student-video-text-model';
+export {
   buildTextGraph,
   exportTextOnnx,
   type TextOnnxExportOptions,
@@ -9,12 +28,14 @@ export {
 export {
   buildVideoTextModel,
   type Embeddings,
+  readVideoTextModel,
   VIDEO_TEXT_FILES,
   VIDEO_TEXT_FORMAT,
   type VideoTextManifest,
   VideoTextModel,
   type VideoTextModelParts,
   type VideoTextModelSource,
+  videoTextModelFiles,
   writeVideoTextModel,
 } from './video-text-model';
 export {

@@ -12,6 +12,7 @@ import {
 } from '../text/text-config';
 import { TextTokenizer } from '../text/text-tokenizer';
 import type { TextWeights } from '../text/text-weights';
+import { isStudentVideo, resolveStudentVideo, type StudentVideoConfig } from './student-video-config';
 import { exportTextOnnx, type TextOnnxExportOptions } from './text/export-text';
 import { exportVideoTowerOnnx, type VideoTowerOnnxOptions } from './video-tower-export';
 
@@ -29,9 +30,17 @@ export const VIDEO_TEXT_FORMAT = 'vfmkit-videoprism/1';
 /** What `videoprism.json` holds. */
 export interface VideoTextManifest {
   readonly format: typeof VIDEO_TEXT_FORMAT;
-  readonly video: VideoTowerConfig;
+  /**
+   * The video graph's config: a stage-1 video tower (`VideoTowerConfig`, no `kind`; the folders stage 1
+   * writes) or a stage-2 student's global path (`StudentVideoConfig`, `kind: 'student'`; see
+   * `buildStudentVideoTextModel`). Both have `encoder`, the ViT that reads the clip.
+   */
+  readonly video: VideoTowerConfig | StudentVideoConfig;
   readonly text: TextEncoderConfig;
-  /** The shared embedding width D (= the video width = the text `embedDim`). */
+  /**
+   * The shared embedding width D (= the text `embedDim` = the tower's width, or the student's output
+   * width, its teacher's).
+   */
   readonly embedDim: number;
   /** `[T, H, W]` the video graph takes. */
   readonly clip: readonly [number, number, number];
@@ -73,20 +82,86 @@ function checkManifest(raw: unknown, where: string): VideoTextManifest {
   const m = raw as Partial<VideoTextManifest> | null;
   if (!m || m.format !== VIDEO_TEXT_FORMAT)
     throw new CheckpointError(`${where} is not a ${VIDEO_TEXT_FORMAT} manifest`, { path: where });
-  let video: VideoTowerConfig;
+  let video: VideoTowerConfig | StudentVideoConfig;
   let text: TextEncoderConfig;
   try {
-    video = resolveVideoTower(m.video as VideoTowerConfig);
+    video =
+      m.video && typeof m.video === 'object' && isStudentVideo(m.video)
+        ? resolveStudentVideo(m.video)
+        : resolveVideoTower(m.video as VideoTowerConfig);
     text = parseTextEncoderConfig(m.text as TextEncoderConfig);
   } catch (cause) {
     throw new CheckpointError(`${where}: invalid tower configs`, { path: where }, { cause });
   }
-  if (text.embedDim !== video.encoder.width || m.embedDim !== video.encoder.width)
+  const width = videoEmbedDim(video);
+  if (text.embedDim !== width || m.embedDim !== width)
     throw new CheckpointError(
-      `${where}: video width ${video.encoder.width}, text embedDim ${text.embedDim} and embedDim ${m.embedDim} must agree`,
+      `${where}: video embedding width ${width}, text embedDim ${text.embedDim} and embedDim ${m.embedDim} must agree`,
       { path: where },
     );
   return { ...(m as VideoTextManifest), video, text };
+}
+
+/** Width of the video graph's `embedding`: a tower's width, or a student's `embedDim` (its teacher's width). */
+function videoEmbedDim(video: VideoTowerConfig | StudentVideoConfig): number {
+  return isStudentVideo(video) ? video.embedDim : video.encoder.width;
+}
+
+/**
+ * Reads a video-text model folder into memory (what {@link VideoTextModel.load} takes), checking the
+ * manifest; e.g. the stage-1 folder whose text tower a student model reuses.
+ * @throws CheckpointError for a missing file or a manifest that is not this format or does not agree
+ *   with itself.
+ */
+export async function readVideoTextModel(dir: string): Promise<VideoTextModelParts> {
+  const read = async (name: string) => {
+    try {
+      return await readFile(join(dir, name));
+    } catch (cause) {
+      throw new CheckpointError(`cannot read ${join(dir, name)}`, { path: join(dir, name) }, { cause });
+    }
+  };
+  const manifestPath = join(dir, VIDEO_TEXT_FILES.manifest);
+  let manifest: unknown;
+  try {
+    manifest = JSON.parse((await read(VIDEO_TEXT_FILES.manifest)).toString('utf8'));
+  } catch (cause) {
+    if (cause instanceof CheckpointError) throw cause;
+    throw new CheckpointError(`${manifestPath} is not JSON`, { path: manifestPath }, { cause });
+  }
+  return {
+    manifest: checkManifest(manifest, manifestPath),
+    video: new Uint8Array(await read(VIDEO_TEXT_FILES.video)),
+    text: new Uint8Array(await read(VIDEO_TEXT_FILES.text)),
+    tokenizer: (await read(VIDEO_TEXT_FILES.tokenizer)).toString('utf8'),
+  };
+}
+
+/**
+ * A model's files as bytes by name (`videoprism.json`, `video_tower.onnx`, `text_tower.onnx`,
+ * `tokenizer.json`), each name prefixed with `prefix` (e.g. `'videoprism/'`): what a writer or a
+ * trainer's artifacts hook stores.
+ */
+export function videoTextModelFiles(parts: VideoTextModelParts, prefix = ''): Record<string, Uint8Array> {
+  const enc = new TextEncoder();
+  const tokenizer = typeof parts.tokenizer === 'string' ? parts.tokenizer : JSON.stringify(parts.tokenizer);
+  return {
+    [`${prefix}${VIDEO_TEXT_FILES.video}`]: parts.video,
+    [`${prefix}${VIDEO_TEXT_FILES.text}`]: parts.text,
+    [`${prefix}${VIDEO_TEXT_FILES.tokenizer}`]: enc.encode(tokenizer),
+    [`${prefix}${VIDEO_TEXT_FILES.manifest}`]: enc.encode(`${JSON.stringify(parts.manifest, null, 2)}\n`),
+  };
+}
+
+/**
+ * Writes a model's parts as a folder (created if missing), each file atomically and the manifest last.
+ * @internal shared by the writers of both kinds
+ */
+export async function writeVideoTextParts(dir: string, parts: VideoTextModelParts): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  // Object order: video, text, tokenizer, manifest (last, so a folder with a manifest is complete).
+  for (const [name, bytes] of Object.entries(videoTextModelFiles(parts)))
+    await writeFileAtomic(join(dir, name), [bytes]);
 }
 
 /**
@@ -105,7 +180,8 @@ export class VideoTextModel {
   ) {}
 
   /**
-   * Opens both towers (`device` `'auto'` tries CUDA and falls back to CPU; see `@vfmkit/onnx`).
+   * Opens both towers (`device` `'auto'` tries CUDA and falls back to CPU; see `@vfmkit/onnx`). Either
+   * video kind loads: a stage-1 tower or a stage-2 student (`manifest.video.kind === 'student'`).
    * @throws CheckpointError for a missing file or a manifest that is not this format or does not agree
    *   with itself; OnnxSessionError when ONNX Runtime rejects a graph.
    */
@@ -113,34 +189,10 @@ export class VideoTextModel {
     source: string | VideoTextModelParts,
     options: SessionOptions = {},
   ): Promise<VideoTextModel> {
-    let parts: VideoTextModelParts;
-    if (typeof source === 'string') {
-      const read = async (name: string) => {
-        try {
-          return await readFile(join(source, name));
-        } catch (cause) {
-          throw new CheckpointError(
-            `cannot read ${join(source, name)}`,
-            { path: join(source, name) },
-            { cause },
-          );
-        }
-      };
-      const manifestPath = join(source, VIDEO_TEXT_FILES.manifest);
-      let manifest: unknown;
-      try {
-        manifest = JSON.parse((await read(VIDEO_TEXT_FILES.manifest)).toString('utf8'));
-      } catch (cause) {
-        if (cause instanceof CheckpointError) throw cause;
-        throw new CheckpointError(`${manifestPath} is not JSON`, { path: manifestPath }, { cause });
-      }
-      parts = {
-        manifest: checkManifest(manifest, manifestPath),
-        video: new Uint8Array(await read(VIDEO_TEXT_FILES.video)),
-        text: new Uint8Array(await read(VIDEO_TEXT_FILES.text)),
-        tokenizer: (await read(VIDEO_TEXT_FILES.tokenizer)).toString('utf8'),
-      };
-    } else parts = { ...source, manifest: checkManifest(source.manifest, 'manifest') };
+    const parts =
+      typeof source === 'string'
+        ? await readVideoTextModel(source)
+        : { ...source, manifest: checkManifest(source.manifest, 'manifest') };
     const tokenizer = TextTokenizer.fromJSON(parts.tokenizer);
     if (tokenizer.vocabSize > parts.manifest.text.vocabSize)
       throw new CheckpointError(
@@ -307,13 +359,6 @@ export async function writeVideoTextModel(
   source: VideoTextModelSource,
 ): Promise<VideoTextModelParts> {
   const parts = buildVideoTextModel(source);
-  await mkdir(dir, { recursive: true });
-  const enc = new TextEncoder();
-  await writeFileAtomic(join(dir, VIDEO_TEXT_FILES.video), [parts.video]);
-  await writeFileAtomic(join(dir, VIDEO_TEXT_FILES.text), [parts.text]);
-  await writeFileAtomic(join(dir, VIDEO_TEXT_FILES.tokenizer), [enc.encode(parts.tokenizer as string)]);
-  await writeFileAtomic(join(dir, VIDEO_TEXT_FILES.manifest), [
-    enc.encode(`${JSON.stringify(parts.manifest, null, 2)}\n`),
-  ]);
+  await writeVideoTextParts(dir, parts);
   return parts;
 }

@@ -382,19 +382,75 @@ export class DistillModel implements TrainableModel {
     if (tokens) x = unshuffleTokens(x, order);
     const local = dense(p, 'local.head', layerNorm(p, 'local.norm', x, 1e-6)) as tf.Tensor3D;
     // Global branch.
-    let global: tf.Tensor2D | undefined;
-    if (this.config.globalLoss) {
-      const gs = this.globalSize;
-      let g = dense(p, 'global.embed', student) as tf.Tensor3D;
-      for (let i = 0; i < gs.depth; i++)
-        g = transformerBlock(p, `global.blocks.${i}`, g, { heads: gs.heads }) as tf.Tensor3D;
-      const pooled = attentionPool(p, 'global.pool', layerNorm(p, 'global.norm', g, 1e-6), {
-        heads: gs.heads,
-        eps: POOL_EPS,
-      });
-      global = dense(p, 'global.head', tf.reshape(pooled, [b, gs.width])) as tf.Tensor2D;
-    }
+    const global = this.config.globalLoss ? this.globalBranch(student) : undefined;
     return { local, localTarget, global, globalTarget: teacherOut.embedding, student };
+  }
+
+  /**
+   * The global branch over student tokens: `global.embed`, the global blocks, `global.norm`, one-query
+   * attention pooling and `global.head`.
+   * @param student `[B, K, D]` the student's tokens
+   * @returns `[B, Dt]`
+   */
+  private globalBranch(student: tf.Tensor3D): tf.Tensor2D {
+    const p = this.params;
+    const gs = this.globalSize;
+    const b = student.shape[0];
+    let g = dense(p, 'global.embed', student) as tf.Tensor3D;
+    for (let i = 0; i < gs.depth; i++)
+      g = transformerBlock(p, `global.blocks.${i}`, g, { heads: gs.heads }) as tf.Tensor3D;
+    const pooled = attentionPool(p, 'global.pool', layerNorm(p, 'global.norm', g, 1e-6), {
+      heads: gs.heads,
+      eps: POOL_EPS,
+    });
+    return dense(p, 'global.head', tf.reshape(pooled, [b, gs.width])) as tf.Tensor2D;
+  }
+
+  /**
+   * The student's global embedding at inference: the student ViT sees EVERY token (no mask), then the
+   * global branch. It predicts the teacher's global embedding, so it lives in the stage-1 video-text
+   * space (pair it with the teacher's text tower; see `buildStudentVideoTextModel` in `/onnx`).
+   * @param clips `[B, T, H, W, C]` in [0, 1], the training clip shape
+   * @returns `[B, Dt]` NOT normalised (dispose it)
+   * @throws ConfigError when the model has no global branch (`globalLoss: false`); ShapeError for a
+   *   clip of another size.
+   */
+  embedVideo(clips: ClipBatch): tf.Tensor2D {
+    if (!this.config.globalLoss)
+      throw new ConfigError('this student has no global branch (globalLoss: false)', {
+        key: 'globalLoss',
+        value: false,
+      });
+    const [b, t, h, w, c] = clips.shape;
+    const s = this.studentConfig;
+    if (t !== s.frames || h !== s.imageSize[0] || w !== s.imageSize[1] || c !== s.channels || b < 1)
+      throw new ShapeError(
+        `clips [${clips.shape.join(', ')}] must be [B, ${s.frames}, ${s.imageSize[0]}, ${s.imageSize[1]}, ${s.channels}]`,
+        {
+          name: 'clips',
+          expected: ['B', s.frames, s.imageSize[0], s.imageSize[1], s.channels],
+          actual: [...clips.shape],
+        },
+      );
+    return tf.tidy(() => this.globalBranch(this.student.forward(clips, { layers: [] }).tokens));
+  }
+
+  /**
+   * The weights of the student's global path by name (copies): the student ViT's and every `global.*`
+   * weight, what `/onnx`'s `exportStudentVideoOnnx` and `buildStudentVideoTextModel` take.
+   * @throws ConfigError when the model has no global branch.
+   */
+  async studentVideoWeights(): Promise<NamedWeights> {
+    if (!this.config.globalLoss)
+      throw new ConfigError('this student has no global branch (globalLoss: false)', {
+        key: 'globalLoss',
+        value: false,
+      });
+    const out = await this.student.weights();
+    for (const [name, v] of this.params)
+      if (name.startsWith('global.'))
+        out.set(name, { shape: [...v.shape], data: Float32Array.from(v.dataSync() as Float32Array) });
+    return out;
   }
 
   /**
