@@ -167,12 +167,31 @@ export async function runStudy(study: Study, options: RunStudyOptions): Promise<
     if (stop.reason) return;
     const report = JSON.parse(readFileSync(join(dir, 'eval', 'report.json'), 'utf8')) as EvalReportLike;
     if (report.status !== 'complete') return; // stopped mid-evaluation: evaluated again next time
+    const zeroShot: CellMetric[] = [];
+    if (plan.zeroShot) {
+      await runProcess(
+        [
+          BINS.eval,
+          '--suite',
+          'zero-shot',
+          '--encoder',
+          `${PRETRAINED}=${run}`,
+          '--out',
+          join(dir, 'zero-shot'),
+          ...plan.zeroShot,
+        ],
+        join(dir, 'zero-shot.log'),
+      );
+      if (stop.reason) return;
+      const zs = JSON.parse(readFileSync(join(dir, 'zero-shot', 'zero-shot.json'), 'utf8')) as ZeroShotLike;
+      zeroShot.push(...zeroShotMetricsOf(zs));
+    }
     const result: CellResult = {
       id,
       cell,
       recipe: plan.recipe,
       measures: plan.measures ?? {},
-      metrics: metricsOf(report),
+      metrics: [...metricsOf(report), ...zeroShot],
       trainSeconds,
       evalSeconds: (performance.now() - t1) / 1000,
     };
@@ -236,4 +255,27 @@ function metricsOf(report: EvalReportLike): CellMetric[] {
     out.push({ task: r.task, method: r.method, encoder: r.encoder, metric: head.name, value: head.value });
   }
   return out;
+}
+
+/** The part of vfm-eval's `zero-shot.json` a study reads. */
+interface ZeroShotLike {
+  rows: { model: string; task: string; metrics: Record<string, number> }[];
+}
+
+/** The zero-shot numbers a study keeps: R@1 both ways and top-1 classification. */
+const ZERO_SHOT_HEADLINES = ['videoToText.r1', 'textToVideo.r1', 'top1'];
+
+/** Each zero-shot number as a cell metric: task `zero-shot/<task>`, method `zero-shot`. */
+function zeroShotMetricsOf(report: ZeroShotLike): CellMetric[] {
+  return report.rows.flatMap((r) =>
+    Object.entries(r.metrics)
+      .filter(([metric]) => ZERO_SHOT_HEADLINES.includes(metric))
+      .map(([metric, value]) => ({
+        task: `zero-shot/${r.task}`,
+        method: 'zero-shot',
+        encoder: r.model,
+        metric,
+        value,
+      })),
+  );
 }

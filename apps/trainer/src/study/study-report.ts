@@ -294,6 +294,16 @@ export async function writeStudyReport(
           analysis.b,
         ),
       );
+    } else if (analysis.kind === 'bars') {
+      md.push('', `## By ${analysis.a}`, '');
+      await addPicture(
+        `bars-${analysis.a}.png`,
+        barSpec(
+          stats.filter((s) => s.encoder === PRETRAINED),
+          analysis.a,
+          undefined,
+        ),
+      );
     } else {
       md.push('', `## ${analysis.measure} scaling`, '');
       await addPicture(

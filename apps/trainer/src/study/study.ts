@@ -17,6 +17,11 @@ export interface CellPlan {
   readonly train: readonly string[];
   /** Arguments for vfm-eval besides `--encoder` and `--out` (set by the runner). */
   readonly eval: readonly string[];
+  /**
+   * Arguments for a second, zero-shot evaluation of the run (`vfm-eval --suite zero-shot`, for recipes
+   * that export a video-text model); its metrics join the cell's as task `zero-shot/<task>`.
+   */
+  readonly zeroShot?: readonly string[];
   /** Numbers to plot results against (e.g. `{ params: 1.2e6 }` for scaling curves). */
   readonly measures?: Readonly<Record<string, number>>;
 }
@@ -25,6 +30,8 @@ export interface CellPlan {
 export type StudyAnalysis =
   /** Spread of the mean across the values of `a` at each fixed value of `b`, and the other way round. */
   | { readonly kind: 'spread'; readonly a: string; readonly b: string }
+  /** The mean over seeds (± std) as one bar per value of `a`, a panel per task and metric. */
+  | { readonly kind: 'bars'; readonly a: string }
   /** A metric against a measure (log x), one curve per value of `series`. */
   | { readonly kind: 'scaling'; readonly measure: string; readonly series?: string };
 
