@@ -14,7 +14,10 @@ import { exportVitOnnx } from '../src/onnx/index';
 const variant = process.env.VFM_BENCH_VARIANT ?? 'S';
 const [T, H, W] = (process.env.VFM_BENCH_CLIP ?? '16,224,224').split(',').map(Number);
 const B = Number(process.env.VFM_BENCH_BATCH ?? 1);
-const config = decodeVariant(variant.includes('/') ? variant : `${variant}/16`, { frames: T, imageSize: [H, W] });
+const config = decodeVariant(variant.includes('/') ? variant : `${variant}/16`, {
+  frames: T,
+  imageSize: [H, W],
+});
 const bytes = exportVitOnnx(
   config,
   initVitWeights(config, 7),
