@@ -7,18 +7,62 @@
  * Goal (issue 18): ONNX Runtime at least 1.5x PyTorch's throughput.
  *
  *   npm run bench:embed -w @vfmkit/videoprism-distill
- *   (VFM_BENCH_ROUNDS=3, VFM_BENCH_REPS=7, VFM_BENCH_THREADS=2: ORT intra-op threads = torch.set_num_threads)
+ *   (VFM_BENCH_ROUNDS=3, VFM_BENCH_REPS=7, VFM_BENCH_THREADS=2: ORT intra-op threads = torch.set_num_threads;
+ *   VFM_BENCH_PROFILE=1 adds ORT's profile of both towers at batch 8)
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeMachine, markdownTable, medianMs, Rng, writeSafetensors } from '@vfmkit/core';
 import { initBackend, paramsToTensors } from '@vfmkit/nn';
 import { openSession, tensor } from '@vfmkit/onnx';
+import ort from 'onnxruntime-node';
 import { TextTokenizer } from '../src/index';
 import { buildVideoTextModel, VideoTextModel } from '../src/onnx/index';
 import { ContrastiveModel } from '../src/tfjs/index';
+
+/** ORT's own profiler on one graph: kernel ms per op type, per run (mean of 5 runs). */
+async function profileOps(
+  graph: Uint8Array,
+  feeds: Record<string, ort.Tensor>,
+  threads: number,
+  dir: string,
+) {
+  const s = await ort.InferenceSession.create(graph, {
+    executionProviders: ['cpu'],
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    enableProfiling: true,
+    profileFilePrefix: join(dir, 'profile'),
+  });
+  await s.run(feeds);
+  for (let r = 0; r < 5; r++) await s.run(feeds);
+  s.endProfiling();
+  await s.release();
+  const file = readdirSync(dir).find((f) => f.startsWith('profile') && f.endsWith('.json'));
+  if (!file) throw new Error(`no ORT profile in ${dir}`);
+  const events = JSON.parse(readFileSync(join(dir, file), 'utf8')) as {
+    cat: string;
+    name: string;
+    dur: number;
+    args?: { op_name?: string };
+  }[];
+  rmSync(join(dir, file));
+  const runs = events.filter((e) => e.cat === 'Session' && e.name === 'model_run').length;
+  const perOp = new Map<string, number>();
+  for (const e of events) {
+    if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time')) continue;
+    const op = e.args?.op_name ?? '?';
+    perOp.set(op, (perOp.get(op) ?? 0) + e.dur / 1000 / runs);
+  }
+  const total = [...perOp.values()].reduce((a, b) => a + b, 0);
+  return [...perOp.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 6)
+    .map(([op, ms]) => `${op} ${ms.toFixed(2)} ms (${((100 * ms) / total).toFixed(0)}%)`)
+    .join(', ');
+}
 
 const rounds = Number(process.env.VFM_BENCH_ROUNDS ?? 3);
 const reps = Number(process.env.VFM_BENCH_REPS ?? 7);
@@ -197,6 +241,27 @@ try {
   console.log(
     `\nGoal (ONNX Runtime >= 1.5x PyTorch's throughput; text: the tower on ids): ${worst >= 1.5 ? 'met in every row' : `missed, worst row ${worst.toFixed(2)}x`}`,
   );
+  if (process.env.VFM_BENCH_PROFILE === '1') {
+    const b8 = inputs[inputs.length - 1];
+    const video = await profileOps(
+      parts.video,
+      { clips: new ort.Tensor('float32', b8.clips.data, b8.clips.shape) },
+      threads,
+      dir,
+    );
+    const textOps = await profileOps(
+      parts.text,
+      {
+        ids: new ort.Tensor('int64', b8.feeds.ids.data as BigInt64Array, [b8.b, L]),
+        mask: new ort.Tensor('float32', b8.feeds.mask.data as Float32Array, [b8.b, L]),
+      },
+      threads,
+      dir,
+    );
+    console.log(`\nORT profile, batch ${b8.b}, ${threads} thread(s), kernel time per run by op type:`);
+    console.log(`- video tower: ${video}`);
+    console.log(`- text tower: ${textOps}`);
+  }
   await vt.dispose();
   await textTower.dispose();
   model.dispose();
