@@ -57,8 +57,13 @@ function startPeer(ckpt: string, clipsFile: string) {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-  const next = async () =>
-    JSON.parse((await lines.next()).value as string) as Record<string, number | string>;
+  const next = async () => {
+    const line = (await lines.next()).value as string | undefined;
+    // the peer exits (code 3, with its reason on stderr) when torch runs on the reference BLAS: no ratio then
+    if (line === undefined)
+      throw new Error('the PyTorch peer exited (see its message above): no ratio reported');
+    return JSON.parse(line) as Record<string, number | string>;
+  };
   const ask = async (cmd: string) => {
     child.stdin.write(`${cmd}\n`);
     return next();
