@@ -1,9 +1,11 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../src/cli';
 import { ModelFileError } from '../src/errors';
 import { checkGgufFile, checkLlmFlags } from '../src/llm';
+import { startServer } from '../src/serve';
 import { startCli } from './cli-process';
 
 const dir = mkdtempSync(join(tmpdir(), 'recllm-gguf-'));
@@ -62,21 +64,36 @@ describe('checkGgufFile', () => {
 describe('vfm-recllm with a bad --gguf', () => {
   it('chat, serve and demo exit with status 2, name the problem and write nothing', async () => {
     const notGguf = file('notes.gguf', 'not a model at all');
-    const runs = [
-      { args: ['chat', '--gguf', join(dir, 'nope.gguf')], message: /no such model file/ },
-      { args: ['serve', '--port', '0', '--gguf', notGguf], message: /is not a GGUF model/ },
-      { args: ['demo', '--items', '20', '--clips', '0', '--gguf', dir], message: /is not a regular file/ },
-    ].map((r, i) => {
-      const data = join(dir, `data-${i}`);
-      const p = startCli([...r.args, '--data', data]);
-      p.child.stdin?.end();
-      return { ...r, data, p };
+    // the committed launcher, as a user runs it
+    const data0 = join(dir, 'data-0');
+    const p = startCli(['chat', '--data', data0, '--gguf', join(dir, 'nope.gguf')]);
+    p.child.stdin?.end();
+    expect(await p.exited).toBe(2);
+    expect(p.stderr).toMatch(/no such model file/);
+    expect(p.stderr).not.toMatch(/at .*\.ts:\d+/); // a message, not a stack trace
+    expect(existsSync(data0)).toBe(false);
+    // the same entry point in this process for serve and demo
+    const errors: string[] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((m: string) => {
+      errors.push(m);
     });
-    for (const r of runs) {
-      expect(await r.p.exited).toBe(2);
-      expect(r.p.stderr).toMatch(r.message);
-      expect(r.p.stderr).not.toMatch(/at .*\.ts:\d+/); // a message, not a stack trace
-      expect(existsSync(r.data)).toBe(false);
+    try {
+      const data1 = join(dir, 'data-1');
+      expect(await main(['serve', '--data', data1, '--port', '0', '--gguf', notGguf])).toBe(2);
+      expect(errors.at(-1)).toMatch(/is not a GGUF model/);
+      expect(existsSync(data1)).toBe(false);
+      const data2 = join(dir, 'data-2');
+      expect(await main(['demo', '--data', data2, '--items', '20', '--clips', '0', '--gguf', dir])).toBe(2);
+      expect(errors.at(-1)).toMatch(/is not a regular file/);
+      expect(existsSync(data2)).toBe(false);
+    } finally {
+      spy.mockRestore();
     }
+    // and the library entry points refuse before opening the folder
+    const data3 = join(dir, 'data-3');
+    await expect(startServer({ dataDir: data3, port: 0, gguf: notGguf })).rejects.toBeInstanceOf(
+      ModelFileError,
+    );
+    expect(existsSync(data3)).toBe(false);
   });
 });
