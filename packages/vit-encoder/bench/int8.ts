@@ -31,6 +31,9 @@ const variants: Record<string, VitOnnxExportOptions> = {
   fp32: {},
   'int8 dynamic, 7-bit weights (reduceRange)': { weights: 'int8' },
   'int8 dynamic, full-range weights': { weights: 'int8', int8: { reduceRange: false } },
+  'fp32, attention as MatMul/Softmax/MatMul': { attention: 'matmul' },
+  'int8 linear, fp32 MatMul attention': { weights: 'int8', attention: 'matmul' },
+  'int8 linear, int8 Q.K^T': { weights: 'int8', attention: 'matmul', int8: { attentionQK: true } },
 };
 const names = Object.keys(variants);
 const encoders: Record<string, VideoEncoder> = {};

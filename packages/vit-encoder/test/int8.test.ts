@@ -1,3 +1,4 @@
+import { ConfigError } from '@vfmkit/core';
 import { initBackend } from '@vfmkit/nn';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeVariant, initVitWeights } from '../src/index';
@@ -66,4 +67,35 @@ describe('int8 exports against the tfjs fp32 model', () => {
       await dynamic.dispose();
     },
   );
+});
+
+describe('int8 Q.K^T (measured, not the default)', () => {
+  const config = decodeVariant('tiny/8', { frames: 4, imageSize: [32, 32], posEmbed: 'learned' });
+  const weights = initVitWeights(config, 5, { std: 0.05 });
+
+  it('keeps the pooled cosine to fp32 >= 0.999 and needs matmul attention', async () => {
+    const model = VitModel.create(config, weights);
+    const clips = randomClips([3, 4, 32, 32, 3], 4);
+    const out = model.forward(clips);
+    const ref = (await out.pooled.data()) as Float32Array;
+    out.tokens.dispose();
+    out.pooled.dispose();
+    for (const x of out.intermediates) x.dispose();
+    model.dispose();
+    const enc = await VideoEncoder.load(
+      exportVitOnnx(config, weights, {
+        weights: 'int8',
+        attention: 'matmul',
+        int8: { reduceRange: false, attentionQK: true },
+      }),
+      { device: 'cpu' },
+    );
+    const cos = minRowCosine((await enc.embed(clips)).pooled, ref, config.width);
+    await enc.dispose();
+    expect(cos).toBeGreaterThanOrEqual(0.999); // measured 0.99969
+    expect(cos).toBeLessThan(1 - 1e-9);
+    expect(() => exportVitOnnx(config, weights, { weights: 'int8', int8: { attentionQK: true } })).toThrow(
+      ConfigError,
+    );
+  });
 });

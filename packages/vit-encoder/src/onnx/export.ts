@@ -29,7 +29,15 @@ export interface VitOnnxExportOptions {
    * the exporting machine has AVX512-VNNI / AVX-VNNI (`cpuHasVnni`), 7 bits otherwise; pass `true` for a
    * file that must also run on older CPUs.
    */
-  readonly int8?: { readonly reduceRange?: boolean };
+  readonly int8?: {
+    readonly reduceRange?: boolean;
+    /**
+     * Also run Q·K^T in int8 (per-tensor dynamic u8 quantisation of Q and K, MatMulInteger; softmax and
+     * the product with V stay fp32). Only with `attention: 'matmul'`. Measured not to pay (0.97x of the
+     * fp32 Q·K^T next to int8 linear layers, BENCHMARKS.md), so off by default; kept for measurement.
+     */
+    readonly attentionQK?: boolean;
+  };
   /** ONNX opset (17 by default). */
   readonly opset?: number;
   /**
@@ -155,6 +163,13 @@ export function buildVitGraph(
     }
   }
   const storage = options.weights ?? 'float32';
+  const int8QK = options.int8?.attentionQK ?? false;
+  if (int8QK && (options.attention ?? 'fused') !== 'matmul') {
+    throw new ConfigError("int8.attentionQK needs attention: 'matmul' (the fused kernel runs in fp32)", {
+      key: 'int8.attentionQK',
+      value: true,
+    });
+  }
   const meta: VitOnnxMeta = {
     kind: 'vfmkit.vit-encoder',
     vit: config,
@@ -254,10 +269,18 @@ export function buildVitGraph(
     }
     const qkv = linear(h, `${b}.attn.qkv`, 3 * d, d);
     const [qv, kv, vv] = g.node('Split', [qkv], { axis: attr.int(2) }, { outputs: 3 });
-    const qh = g.mul(heads(qv, [0, 2, 1, 3]), g.scalar(1 / Math.sqrt(dh)));
-    const kt = heads(kv, [0, 2, 3, 1]);
     const vh = heads(vv, [0, 2, 1, 3]);
-    const att = g.matmul(g.softmax(g.matmul(qh, kt), -1), vh);
+    let logits: string;
+    if (int8QK) {
+      const [qq, qs, qz] = g.node('DynamicQuantizeLinear', [heads(qv, [0, 2, 1, 3])], {}, { outputs: 3 });
+      const [kq, ks, kz] = g.node('DynamicQuantizeLinear', [heads(kv, [0, 2, 3, 1])], {}, { outputs: 3 });
+      const acc = g.cast(g.node('MatMulInteger', [qq, kq, qz, kz])[0], 'float32');
+      logits = g.mul(acc, g.mul(g.mul(qs, ks), g.scalar(1 / Math.sqrt(dh))));
+    } else {
+      const qh = g.mul(heads(qv, [0, 2, 1, 3]), g.scalar(1 / Math.sqrt(dh)));
+      logits = g.matmul(qh, heads(kv, [0, 2, 3, 1]));
+    }
+    const att = g.matmul(g.softmax(logits, -1), vh);
     return g.reshape(g.transpose(att, [0, 2, 1, 3]), [0, 0, d]);
   };
   let tokens: string | undefined;
