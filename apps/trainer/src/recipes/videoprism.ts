@@ -19,7 +19,12 @@ import { type Clip, ConfigError, type Rng, tokenGridOf, writeFileAtomic } from '
 import { crossModalRetrieval } from '@vfmkit/metrics';
 import { type Batch, tf } from '@vfmkit/nn';
 import { contrastiveBatch, distillBatch, distillMasks, TextTokenizer } from '@vfmkit/videoprism-distill';
-import { buildVideoTextModel, VIDEO_TEXT_FILES } from '@vfmkit/videoprism-distill/onnx';
+import {
+  buildStudentVideoTextModel,
+  buildVideoTextModel,
+  readVideoTextModel,
+  videoTextModelFiles,
+} from '@vfmkit/videoprism-distill/onnx';
 import {
   ContrastiveModel,
   DistillModel,
@@ -206,16 +211,7 @@ export const videoprismContrastiveRecipe: Recipe<VideoprismSpec, ContrastiveMode
       tokenizer: runTokenizer(config),
       temperature: model.temperature,
     });
-    const dir = VIDEOPRISM_FILES.model;
-    const encode = (s: string) => new TextEncoder().encode(s);
-    return {
-      [`${dir}/${VIDEO_TEXT_FILES.video}`]: parts.video,
-      [`${dir}/${VIDEO_TEXT_FILES.text}`]: parts.text,
-      [`${dir}/${VIDEO_TEXT_FILES.tokenizer}`]: encode(
-        typeof parts.tokenizer === 'string' ? parts.tokenizer : JSON.stringify(parts.tokenizer),
-      ),
-      [`${dir}/${VIDEO_TEXT_FILES.manifest}`]: encode(`${JSON.stringify(parts.manifest, null, 2)}\n`),
-    };
+    return videoTextModelFiles(parts, `${VIDEOPRISM_FILES.model}/`);
   },
   dispose(model) {
     model.dispose();
@@ -286,6 +282,22 @@ export const videoprismDistillRecipe: Recipe<VideoprismSpec, DistillModel> = {
   },
   async encoder(model) {
     return { config: model.studentConfig, weights: await model.studentWeights() };
+  },
+  /**
+   * At export, with the global loss on: the student's global path and the teacher run's text tower as
+   * one video-text model (`videoprism/`), for zero-shot use; it needs the teacher's exported
+   * `videoprism/` folder.
+   */
+  async artifacts(model, config, when) {
+    const vp = parseVideoprismDistill(config.videoprism);
+    if (when !== 'export' || !vp.globalLoss) return {};
+    const teacher = join(resolve(vp.teacher), VIDEOPRISM_FILES.model);
+    if (!existsSync(teacher)) return {};
+    const parts = buildStudentVideoTextModel({
+      student: { config: model.config, weights: await model.studentVideoWeights() },
+      teacher: await readVideoTextModel(teacher),
+    });
+    return videoTextModelFiles(parts, `${VIDEOPRISM_FILES.model}/`);
   },
   dispose(model) {
     model.dispose();
