@@ -8,19 +8,22 @@
  *
  *   npm run bench:step -w @vfmkit/videoprism-distill
  *   (VFM_BENCH_ROUNDS=3, VFM_BENCH_STEPS=5 timed steps per round; VFM_BENCH_PROFILE=1 adds the top
- *   tfjs kernels of one step)
+ *   tfjs kernels of one step; VFM_BENCH_WORKERS=2 runs nn's DataParallel with 2 workers against
+ *   PyTorch on 2 threads)
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeMachine, markdownTable, Rng, writeSafetensors } from '@vfmkit/core';
-import { AdamW, initBackend, paramsToTensors, tf, trainStep } from '@vfmkit/nn';
+import { AdamW, DataParallel, initBackend, paramsToTensors, tf, trainStep } from '@vfmkit/nn';
 import { contrastiveBatch } from '../src/index';
 import { ContrastiveModel } from '../src/tfjs/index';
 
 const rounds = Number(process.env.VFM_BENCH_ROUNDS ?? 3);
 const steps = Number(process.env.VFM_BENCH_STEPS ?? 5);
+/** 1: tfjs in this thread vs PyTorch 1 thread; 2: nn's DataParallel with 2 workers vs PyTorch 2 threads. */
+const workers = Number(process.env.VFM_BENCH_WORKERS ?? 1);
 const [B, T, S, L] = [16, 8, 32, 40];
 const tubelet = [2, 8, 8] as const;
 const grid = { t: T / tubelet[0], h: S / tubelet[1], w: S / tubelet[2] };
@@ -72,7 +75,8 @@ try {
   writeFileSync(join(dir, 'visible.i32'), visible.data);
   const K = visible.shape[1];
   const peerConfig = {
-    threads: 1,
+    threads: workers,
+    shards: workers,
     B,
     T,
     S,
@@ -88,7 +92,14 @@ try {
     warmup: 1,
     steps,
   };
-  const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    OPENBLAS_NUM_THREADS: String(workers),
+    OMP_NUM_THREADS: String(workers),
+    // idle OpenMP threads sleep instead of spinning (with 2 threads on a shared machine, spinning made
+    // PyTorch's step ~25x slower here)
+    OMP_WAIT_POLICY: 'PASSIVE',
+  };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
   let blas = '';
@@ -103,10 +114,22 @@ try {
     return JSON.parse(r.stdout) as { ms: number[]; loss0: number; loss: number };
   };
 
-  const opt = new AdamW(model.params, { lr: 1e-4, weightDecay: 0.01 });
+  const optimizer = { lr: 1e-4, weightDecay: 0.01 };
+  const opt = new AdamW(model.params, optimizer);
+  const dp =
+    workers > 1
+      ? await DataParallel.create({
+          module: new URL('../src/tfjs/contrastive-model.ts', import.meta.url),
+          exportName: 'buildContrastiveModel',
+          config: { config: { video: { encoder }, text, seed: 0 } },
+          workers,
+          optimizer,
+        })
+      : undefined;
   let step = 0;
-  const tfjsStep = () => trainStep(model, batch, opt, { step: step++ });
-  const loss0 = tfjsStep().loss; // also the tfjs warm-up step
+  const tfjsStep = async () =>
+    dp ? (await dp.step(batch)).loss : trainStep(model, batch, opt, { step: step++ }).loss;
+  const loss0 = await tfjsStep(); // also the tfjs warm-up step
   const med = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
   const torchMs: number[] = [];
   const tfjsMs: number[] = [];
@@ -120,7 +143,7 @@ try {
     const times: number[] = [];
     for (let i = 0; i < steps; i++) {
       const t0 = performance.now();
-      tfjsStep();
+      await tfjsStep();
       times.push(performance.now() - t0);
     }
     tfjsMs.push(med(times));
@@ -133,7 +156,7 @@ try {
   const each = (a: number[]) => a.map((v) => v.toFixed(0)).join(', ');
   const ratio = med(tfjsMs) / med(torchMs);
   console.log(
-    `\n${describeMachine()}; tfjs ${tf.version.tfjs} on ${backend.backend} (1 thread); ${blas}; load average (1 min) before each round and after: ${loads.join(', ')}`,
+    `\n${describeMachine()}; tfjs ${tf.version.tfjs} on ${backend.backend} (${dp ? `DataParallel, ${workers} workers of 1 thread` : '1 thread'}); ${blas}; load average (1 min) before each round and after: ${loads.join(', ')}`,
   );
   console.log(
     `Stage-1 step: batch ${B}, clips ${T} x ${S} x ${S} in 2 x 8 x 8 tubelets (${grid.t * grid.h * grid.w} tokens, ${K} kept by the 50% tube drop), ViT width ${encoder.width} depth ${encoder.depth}, text width ${text.width} depth ${text.depth} length ${L}; first-step loss tfjs ${loss0.toFixed(6)} vs PyTorch ${torchLoss0.toFixed(6)}; median of ${steps} steps per round, ${rounds} interleaved rounds\n`,
@@ -142,8 +165,13 @@ try {
     markdownTable(
       ['runtime', 'step ms (median of rounds)', 'each round (ms)', 'time / PyTorch'],
       [
-        ['PyTorch 1.13 eager, 1 thread', med(torchMs).toFixed(0), each(torchMs), '1.00'],
-        ['tfjs wasm, 1 thread', med(tfjsMs).toFixed(0), each(tfjsMs), ratio.toFixed(2)],
+        [`PyTorch 1.13 eager, ${workers} thread(s)`, med(torchMs).toFixed(0), each(torchMs), '1.00'],
+        [
+          dp ? `tfjs wasm, DataParallel ${workers} workers` : 'tfjs wasm, 1 thread',
+          med(tfjsMs).toFixed(0),
+          each(tfjsMs),
+          ratio.toFixed(2),
+        ],
       ],
     ),
   );
@@ -151,9 +179,10 @@ try {
     `\nGoal (within 2x of PyTorch): ${ratio <= 2 ? 'met' : `missed by ${(ratio / 2).toFixed(2)}x`}`,
   );
 
-  if (process.env.VFM_BENCH_PROFILE === '1') {
+  await dp?.close();
+  if (process.env.VFM_BENCH_PROFILE === '1' && !dp) {
     const info = await tf.profile(() => {
-      tfjsStep();
+      trainStep(model, batch, opt, { step: step++ });
     });
     const byKernel = new Map<string, number>();
     const calls = new Map<string, number>();

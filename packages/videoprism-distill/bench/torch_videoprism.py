@@ -8,7 +8,7 @@ safetensors weights. Used by step-time.ts and embed-throughput.ts only.
 
 Usage: torch_videoprism.py step  WEIGHTS BATCH_DIR CONFIG_JSON   -> {"ms": [...], "loss0": ...}
        torch_videoprism.py embed WEIGHTS BATCH_DIR CONFIG_JSON   -> {"video1": ms, ..., "emb": {...}}
-CONFIG_JSON: {"threads", "B", "T", "S", "tubelet": [t, p, p], "width", "depth", "heads", "textWidth",
+CONFIG_JSON: {"threads", "shards" (the CLIP loss per shard of B / shards, as nn's DataParallel), "B", "T", "S", "tubelet": [t, p, p], "width", "depth", "heads", "textWidth",
 "textDepth", "textHeads", "L", "warmup", "steps", "reps", "batches": [1, 8]}.
 """
 import json
@@ -152,8 +152,13 @@ if mode == "step":
         vn, tn = F.normalize(v, dim=-1), F.normalize(t, dim=-1)
         logt = P["log_temperature"].clamp(lo, hi)
         logits = (vn @ tn.t()) * torch.exp(-logt)
-        labels = torch.arange(B)
-        loss = (F.cross_entropy(logits, labels) + F.cross_entropy(logits.t(), labels)) / 2
+        # nn's DataParallel: each worker's shard is its own set of negatives, the loss the shards' mean
+        sh = B // cfg.get("shards", 1)
+        labels = torch.arange(sh)
+        loss = sum(
+            F.cross_entropy(g := logits[i : i + sh, i : i + sh], labels) + F.cross_entropy(g.t(), labels)
+            for i in range(0, B, sh)
+        ) / (2 * (B // sh))
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, float("inf"))  # the gradient norm nn's trainStep reports
