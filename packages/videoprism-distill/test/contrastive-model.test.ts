@@ -98,7 +98,7 @@ describe('ContrastiveModel', () => {
   });
 
   it('the log temperature trains, is clamped in place after a step, and is a parameter', () => {
-    const model = ContrastiveModel.create(spec, { logTemperature: 0.009 });
+    const model = ContrastiveModel.create(spec, { temperature: 0.009 });
     expect(model.params.get(LOG_TEMPERATURE)).toBe(model.logTemperature);
     // Below the 0.01 bound: the loss uses 0.01 and afterStep writes the bound back.
     expect(model.temperature).toBeCloseTo(0.01, 8);

@@ -106,7 +106,7 @@ describe('the stage-2 student as a zero-shot video-text model', () => {
         video: live(VideoTower.create(videoConfig, 1).weights(), 2),
         text: live(TextTransformer.create(textConfig, 3).weights(), 4),
         // (create takes the log of this value: it is the temperature itself)
-        logTemperature: 0.05,
+        temperature: 0.05,
       },
     );
     await writeVideoTextModel(teacherDir, {

@@ -75,13 +75,14 @@ export class ContrastiveModel implements TrainableModel {
 
   /**
    * Random weights from `config.seed` (video `seed`, text `seed + 1`), or the given ones; the log
-   * temperature starts at `log(config.temperature.init)`. Call `await initBackend()` first (or use
+   * temperature starts at `log(weights.temperature ?? config.temperature.init)` (pass the temperature,
+   * not its log). Call `await initBackend()` first (or use
    * {@link buildContrastiveModel}).
    * @throws ConfigError for an invalid config or a text `embedDim` other than the video width.
    */
   static create(
     spec: ContrastiveModelSpec,
-    weights: { video?: NamedWeights; text?: NamedWeights; logTemperature?: number } = {},
+    weights: { video?: NamedWeights; text?: NamedWeights; temperature?: number } = {},
   ): ContrastiveModel {
     const config = parseContrastiveConfig(spec.config);
     const videoConfig = resolveVideoTower(config.video as never);
@@ -93,7 +94,7 @@ export class ContrastiveModel implements TrainableModel {
       );
     const video = VideoTower.create(videoConfig, weights.video ?? config.seed);
     const text = TextTransformer.create(textConfig, weights.text ?? config.seed + 1);
-    const logT = tf.variable(tf.scalar(Math.log(weights.logTemperature ?? config.temperature.init)), true);
+    const logT = tf.variable(tf.scalar(Math.log(weights.temperature ?? config.temperature.init)), true);
     return new ContrastiveModel(config, video, text, logT);
   }
 
