@@ -34,6 +34,8 @@ const QUERIES = [
   'a purple cone standing still',
 ];
 
+/** The machine may be shared: its 1-minute load average before the run is printed with the results. */
+const LOAD_BEFORE = loadavg()[0];
 const dir = mkdtempSync(join(tmpdir(), 'recllm-bench-'));
 const bin = fileURLToPath(new URL('../bin/vfm-recllm.mjs', import.meta.url));
 await runDemo({ dataDir: dir, items: ITEMS, clips: 0 });
@@ -122,7 +124,7 @@ try {
   const errors = result.errors + result.timeouts + result.non2xx;
   const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
   console.log(
-    `\nMachine: ${cpu} x ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; load average before ${loadavg()[0].toFixed(1)}`,
+    `\nMachine: ${cpu} x ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; load average before ${LOAD_BEFORE.toFixed(1)}, after ${loadavg()[0].toFixed(1)} (1 min)`,
   );
   console.log(
     `\n| sessions (connections) | offered load | duration | corpus | requests | requests/s | p50 ms | p90 ms | p99 ms | max ms | errors | sessions intact |`,
