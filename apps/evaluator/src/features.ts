@@ -32,7 +32,7 @@ export interface FeatureStreamOptions {
    * Batches prepared ahead of the one ONNX Runtime runs (default 0: prepare, run, write, one batch after
    * the other). onnxruntime-node 1.30 runs a session on the JS thread, so only work outside it overlaps a
    * run: `clipAt` waiting on I/O or a child process (ffmpeg decode) and the cache's file writes. With
-   * in-memory clips prefetching measured 0.85-0.9x of sequential (BENCHMARKS.md); use it for decode on the
+   * in-memory clips prefetching measured 0.97-1.0x of sequential (BENCHMARKS.md); use it for decode on the
    * fly. At most `prefetch + 2` batches of pixels and one of features are held at a time, however many
    * clips there are.
    */
@@ -99,7 +99,14 @@ export async function extractFeatureStream(
     if (start >= count || embedded.has(start)) return;
     const clips = decode(start);
     decoded.set(start, clips);
-    const run = Promise.all([clips, lastRun.catch(() => undefined)]).then(([c]) => embedBatch(c));
+    // setImmediate: let the caller issue the previous batch's cache write (file I/O runs off the JS
+    // thread) before this run blocks the thread.
+    const run = Promise.all([clips, lastRun.catch(() => undefined)])
+      .then(async ([c]) => {
+        await new Promise((r) => setImmediate(r));
+        return c;
+      })
+      .then((c) => embedBatch(c));
     lastRun = run;
     embedded.set(start, run);
     run.catch(() => undefined); // awaited (and reported) by compute
