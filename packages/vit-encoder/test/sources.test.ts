@@ -158,6 +158,17 @@ describe('VideoEncoder.load from any source', () => {
     const lastEnc = await VideoEncoder.load(last.onnx, { device: 'cpu' });
     expect([...lastEnc.meta.layers]).toEqual([1]);
     await lastEnc.dispose();
+    // one graph for any clip size: the run's fixed-size export does not serve, the weights are exported so
+    const [T, H, W] = [config.frames, config.imageSize[0], config.imageSize[1]];
+    const anySize = await resolveEncoderSource(paths.run, {
+      cacheDir: fresh,
+      maxClip: [2 * T, 2 * H, 2 * W],
+    });
+    expect(anySize.onnx.startsWith(fresh)).toBe(true);
+    const anyEnc = await VideoEncoder.load(anySize.onnx, { device: 'cpu' });
+    expect(anyEnc.meta.maxClip).toEqual([2 * T, 2 * H, 2 * W]);
+    expect(anyEnc.clipSizes.dynamic).toBe(true);
+    await anyEnc.dispose();
   });
 
   it('gives the weights of every source that has them, and a typed error for ONNX only', async () => {

@@ -56,6 +56,11 @@ export interface EncoderSourceOptions {
   readonly clip?: readonly [number, number, number];
   /** Attention in an export: `fused` (default, ORT's kernel) or `matmul` (standard ops). */
   readonly attention?: 'matmul' | 'fused';
+  /**
+   * Export one graph for every clip size up to this `[T, H, W]` (multiples of the tubelet; see
+   * `exportVitOnnx`'s `maxClip`). A run's own `encoder.onnx` is used only when it was exported so.
+   */
+  readonly maxClip?: readonly [number, number, number];
   /** Progress lines (an export, a conversion). */
   readonly log?: (line: string) => void;
 }
@@ -112,7 +117,8 @@ async function onnxMeta(path: string): Promise<VitOnnxMeta | undefined> {
 function exportMatches(meta: VitOnnxMeta, options: EncoderSourceOptions): boolean {
   const layersOk = (layersFor(meta.vit, options) ?? []).every((l) => meta.layers.includes(l));
   const clipOk = options.clip === undefined || options.clip.join() === meta.clip.join();
-  return layersOk && clipOk && !meta.visibleInput;
+  const maxOk = (options.maxClip?.join() ?? '') === (meta.maxClip?.join() ?? '');
+  return layersOk && clipOk && maxOk && !meta.visibleInput;
 }
 
 type Classified =
@@ -183,10 +189,12 @@ function layersFor(config: VitConfig, options: EncoderSourceOptions): readonly n
 function exportKey(config: VitConfig, options: EncoderSourceOptions): string {
   const layers = layersFor(config, options);
   const o = {
-    v: 1,
+    // v2: the exporter's fused graph form (BiasGelu, folded pixel normalisation) and `maxClip`
+    v: 2,
     layers: layers ? [...layers].sort((a, b) => a - b) : null,
     clip: options.clip ?? null,
     attention: options.attention ?? 'fused',
+    maxClip: options.maxClip ?? null,
   };
   return createHash('sha256').update(JSON.stringify(o)).digest('hex').slice(0, 12);
 }
@@ -263,6 +271,7 @@ export async function resolveEncoderSource(
       layers: layersFor(config, options),
       clip: options.clip as [number, number, number] | undefined,
       attention: options.attention,
+      maxClip: options.maxClip,
     });
     exported = true;
   }
