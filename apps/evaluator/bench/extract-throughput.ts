@@ -63,7 +63,14 @@ try {
     'pipelined, batch 32': { batch: 32, prefetch: 1 },
   };
   const names = Object.keys(variants) as (keyof typeof variants)[];
-  const times: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  const embedOnly = [8, 32].map((b) => {
+    const data = new Float32Array(b * T * S * S * 3);
+    for (let i = 0; i < b; i++) data.set(pool[i % pool.length], i * T * S * S * 3);
+    return { name: `ORT embed only (ready batch, no preparation or writes), batch ${b}`, b, data };
+  });
+  const times: Record<string, number[]> = Object.fromEntries(
+    [...names, ...embedOnly.map((e) => e.name)].map((n) => [n, []]),
+  );
   const loads = [loadavg()[0]];
   let run = 0;
   for (let r = 0; r <= reps; r++) {
@@ -73,6 +80,12 @@ try {
       await extractFeatureStream(cache, encoder, onnx, 'bench', clipsPerRun, clipAt, variants[name]);
       if (r > 0) times[name].push(performance.now() - t0);
       rmSync(cache.dir, { recursive: true, force: true });
+    }
+    for (const e of embedOnly) {
+      const t0 = performance.now();
+      for (let done = 0; done < clipsPerRun; done += e.b)
+        await encoder.embed({ data: e.data, shape: [e.b, T, S, S, 3] });
+      if (r > 0) times[e.name].push(performance.now() - t0);
     }
   }
   loads.push(loadavg()[0]);
@@ -104,13 +117,22 @@ for B in (8, 32):
 print(out[8], out[32])
 `,
     ],
-    { encoding: 'utf8', env: { ...process.env, OPENBLAS_CORETYPE: undefined, OPENBLAS_L2_SIZE: undefined } },
+    {
+      encoding: 'utf8',
+      // idle OpenMP threads sleep instead of spinning, as ORT's do here: spinning peers collapse under load
+      env: {
+        ...process.env,
+        OPENBLAS_CORETYPE: undefined,
+        OPENBLAS_L2_SIZE: undefined,
+        OMP_WAIT_POLICY: 'PASSIVE',
+      },
+    },
   );
   const [peer8, peer32] =
     peer.status === 0 ? peer.stdout.trim().split(' ').map(Number) : [Number.NaN, Number.NaN];
   const peerBest = Math.max(peer8, peer32);
   loads.push(loadavg()[0]);
-  const rows = names.map((name) => {
+  const rows = [...names, ...embedOnly.map((e) => e.name)].map((name) => {
     const cps = (clipsPerRun * 1000) / median(times[name]);
     return [
       name,
