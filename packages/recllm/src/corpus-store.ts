@@ -63,8 +63,9 @@ interface Row {
  * The corpus: items in an embedded LanceDB table (text embedding in `vector`, the optional video
  * embedding in `video_vector`), a BM25 index ({@link LexicalIndex}), and the items and (by default)
  * their vectors in memory for filters, display and an exact dense scan. Add, update and delete work
- * while searches are being served: writes are serialised (one at a time, in call order) and each search sees the corpus before or after a write, never a
- * half-applied one in LanceDB. Reopening the directory restores the corpus and rebuilds the BM25 index.
+ * while searches are being served: writes are serialised (one at a time, in call order) and each
+ * search sees the corpus before or after a write, never a half-applied one. Reopening the directory
+ * restores the corpus and rebuilds the BM25 index (and the in-memory vectors).
  */
 export class CorpusStore implements Retriever {
   private readonly items = new Map<string, Item>();
