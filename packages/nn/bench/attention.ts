@@ -43,9 +43,9 @@ const variants: Record<string, AttentionVariant> = {
   batchedFlags,
   nn: (p, name, x, heads) => selfAttention(p, name, x, { heads }),
   nnBatched: (p, name, x, heads) =>
-    dense(p, `${name}.proj`, multiHeadAttention([dense(p, `${name}.qkv`, x)], heads, 'batched')),
+    dense(p, `${name}.proj`, multiHeadAttention([dense(p, `${name}.qkv`, x)], heads, { mode: 'batched' })),
   nnPerHead: (p, name, x, heads) =>
-    dense(p, `${name}.proj`, multiHeadAttention([dense(p, `${name}.qkv`, x)], heads, 'per-head')),
+    dense(p, `${name}.proj`, multiHeadAttention([dense(p, `${name}.qkv`, x)], heads, { mode: 'per-head' })),
   // The whole block through nn (attention + MLP + norms), to see attention's share.
   block: (p, name, x, heads) => transformerBlock(p, name, x, { heads }),
 };

@@ -1,5 +1,5 @@
 import type { SeedOrRng } from '@vfmkit/core';
-import { toRng } from '@vfmkit/core';
+import { ShapeError, toRng } from '@vfmkit/core';
 import type { tf } from './backend';
 import { dense, initDense } from './dense';
 import { ParamError } from './errors';
@@ -32,10 +32,25 @@ function checkHeads(d: number, heads: number): void {
 
 export interface AttentionOptions {
   readonly heads: number;
+  /**
+   * `[B, NK]`, added to every query's (scaled) score for that key in every head: 0 keeps a key, a large
+   * negative number (e.g. -1e9) masks it out, as for padded captions.
+   */
+  readonly keyBias?: tf.Tensor;
+}
+
+function checkKeyBias(keyBias: tf.Tensor | undefined, b: number, nk: number): void {
+  if (keyBias && (keyBias.rank !== 2 || keyBias.shape[0] !== b || keyBias.shape[1] !== nk))
+    throw new ShapeError(`keyBias must be [${b}, ${nk}] (batch, keys), got [${keyBias.shape}]`, {
+      name: 'keyBias',
+      expected: [b, nk],
+      actual: keyBias.shape,
+    });
 }
 
 /**
- * Multi-head self-attention with timm's names: `${name}.qkv` (`[3D, D]`, fused) and `${name}.proj`.
+ * Multi-head self-attention with timm's names: `${name}.qkv` (`[3D, D]`, fused) and `${name}.proj`;
+ * `options.keyBias` `[B, N]` masks keys (padding).
  * @param x `[B, N, D]`
  * @returns `[B, N, D]`
  */
@@ -46,12 +61,19 @@ export function selfAttention(
   options: AttentionOptions,
 ): tf.Tensor {
   checkHeads(x.shape[2] as number, options.heads);
-  return dense(params, `${name}.proj`, multiHeadAttention([dense(params, `${name}.qkv`, x)], options.heads));
+  checkKeyBias(options.keyBias, x.shape[0] as number, x.shape[1] as number);
+  const qkv = dense(params, `${name}.qkv`, x);
+  return dense(
+    params,
+    `${name}.proj`,
+    multiHeadAttention([qkv], options.heads, { keyBias: options.keyBias }),
+  );
 }
 
 /**
  * Multi-head cross-attention: queries from `x`, keys and values from `context`, with `${name}.q`
- * (`[D, D]`), `${name}.kv` (`[2D, DC]`, fused) and `${name}.proj` (timm's attention-pool names).
+ * (`[D, D]`), `${name}.kv` (`[2D, DC]`, fused) and `${name}.proj` (timm's attention-pool names);
+ * `options.keyBias` `[B, NK]` masks context tokens.
  * @param x `[B, NQ, D]`
  * @param context `[B, NK, DC]`
  * @returns `[B, NQ, D]`
@@ -65,8 +87,13 @@ export function crossAttention(
 ): tf.Tensor {
   const q = dense(params, `${name}.q`, x);
   checkHeads(q.shape[2] as number, options.heads);
+  checkKeyBias(options.keyBias, context.shape[0] as number, context.shape[1] as number);
   const kv = dense(params, `${name}.kv`, context);
-  return dense(params, `${name}.proj`, multiHeadAttention([q, kv], options.heads));
+  return dense(
+    params,
+    `${name}.proj`,
+    multiHeadAttention([q, kv], options.heads, { keyBias: options.keyBias }),
+  );
 }
 
 /** Adds the weights of {@link selfAttention} (`qkv`, `proj`, with biases). */

@@ -14,6 +14,8 @@ export interface BlockOptions {
   /** Drop-path rate for both residual branches (training only); needs `seed`. */
   readonly dropPath?: number;
   readonly seed?: SeedOrRng;
+  /** `[B, N]` additive key bias for the self-attention (see `AttentionOptions.keyBias`): masks padding. */
+  readonly keyBias?: tf.Tensor;
 }
 
 /**

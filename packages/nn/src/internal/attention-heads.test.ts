@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkLayer, worst } from '../../test/grad-check';
 import * as ref from '../../test/reference';
-import { initCrossAttention, initSelfAttention } from '../attention';
+import { initCrossAttention, initSelfAttention, selfAttention } from '../attention';
 import { tf } from '../backend';
 import { dense } from '../dense';
 import { createParams, disposeParams } from '../params';
@@ -26,6 +26,37 @@ function input(n: number, seed: number) {
   return { data: ref.randn(B * n * D, seed), shape: [B, n, D] };
 }
 
+/** Keys kept per clip in the padding tests: clip 0 all N, clip 1 the first 2. */
+const KEPT = [N, 2];
+const maskBias = () =>
+  tf.tensor2d(
+    KEPT.flatMap((l) => Array.from({ length: N }, (_, j) => (j < l ? 0 : -1e9))),
+    [B, N],
+  );
+
+/** Float64 reference of padded self-attention: each clip attends over its first KEPT[b] keys only. */
+function paddedSelfAttention(P: ref.P64, x: Float64Array): Float64Array {
+  const qkv = ref.dense(P, 'attn.qkv', x, B * N, D);
+  const out = new Float64Array(B * N * D);
+  for (let bi = 0; bi < B; bi++) {
+    const l = KEPT[bi];
+    const q = new Float64Array(N * D);
+    const k = new Float64Array(l * D);
+    const v = new Float64Array(l * D);
+    for (let i = 0; i < N; i++)
+      for (let c = 0; c < D; c++) {
+        const row = (bi * N + i) * 3 * D;
+        q[i * D + c] = qkv[row + c];
+        if (i < l) {
+          k[i * D + c] = qkv[row + D + c];
+          v[i * D + c] = qkv[row + 2 * D + c];
+        }
+      }
+    out.set(ref.attention(q, k, v, 1, N, l, D, H), bi * N * D);
+  }
+  return ref.dense(P, 'attn.proj', out, B * N, D);
+}
+
 describe('multi-head attention in both modes: forward vs float64, gradients vs central differences', () => {
   for (const mode of modes) {
     it(`${mode}: fused qkv (self-attention)`, () => {
@@ -35,7 +66,7 @@ describe('multi-head attention in both modes: forward vs float64, gradients vs c
       const c = checkLayer(
         params,
         input(N, 3),
-        (p, x) => dense(p, 'attn.proj', multiHeadAttention([dense(p, 'attn.qkv', x)], H, mode)),
+        (p, x) => dense(p, 'attn.proj', multiHeadAttention([dense(p, 'attn.qkv', x)], H, { mode })),
         (P, x) => ref.selfAttention(P, 'attn', x, B, N, D, H),
       );
       expect(worst(c).err, JSON.stringify(worst(c))).toBeLessThan(TOL);
@@ -54,7 +85,7 @@ describe('multi-head attention in both modes: forward vs float64, gradients vs c
         params,
         input(N, 4),
         (p, x) =>
-          dense(p, 'xa.proj', multiHeadAttention([dense(p, 'xa.q', x), dense(p, 'xa.kv', ctx)], H, mode)),
+          dense(p, 'xa.proj', multiHeadAttention([dense(p, 'xa.q', x), dense(p, 'xa.kv', ctx)], H, { mode })),
         reference,
       );
       expect(worst(fused).err, JSON.stringify(worst(fused))).toBeLessThan(TOL);
@@ -63,7 +94,7 @@ describe('multi-head attention in both modes: forward vs float64, gradients vs c
         input(N, 4),
         (p, x) => {
           const [k, v] = tf.split(dense(p, 'xa.kv', ctx), 2, 2);
-          return dense(p, 'xa.proj', multiHeadAttention([dense(p, 'xa.q', x), k, v], H, mode));
+          return dense(p, 'xa.proj', multiHeadAttention([dense(p, 'xa.q', x), k, v], H, { mode }));
         },
         reference,
       );
@@ -73,10 +104,45 @@ describe('multi-head attention in both modes: forward vs float64, gradients vs c
     });
   }
 
+  for (const mode of modes)
+    it(`${mode}: a key bias of -1e9 masks padded keys exactly (per-clip float64 reference)`, () => {
+      const params = createParams();
+      initSelfAttention(params, 'attn', D, 12);
+      ref.randomize(params, 42);
+      const bias = maskBias();
+      const c = checkLayer(
+        params,
+        input(N, 13),
+        (p, x) =>
+          dense(p, 'attn.proj', multiHeadAttention([dense(p, 'attn.qkv', x)], H, { mode, keyBias: bias })),
+        paddedSelfAttention,
+      );
+      expect(worst(c).err, JSON.stringify(worst(c))).toBeLessThan(TOL);
+      bias.dispose();
+      disposeParams(params);
+    });
+
+  it('selfAttention takes the key bias and rejects one of the wrong shape', () => {
+    const params = createParams();
+    initSelfAttention(params, 'attn', D, 12);
+    ref.randomize(params, 43);
+    const bias = maskBias();
+    const x = tf.tensor(ref.randn(B * N * D, 14), [B, N, D]);
+    const y = selfAttention(params, 'attn', x, { heads: H, keyBias: bias });
+    const yRef = paddedSelfAttention(ref.toP64(params), Float64Array.from(x.dataSync()));
+    expect(ref.maxRelErr(y.dataSync(), yRef)).toBeLessThan(1e-4);
+    const wrong = tf.zeros([B, N + 1]);
+    expect(() => selfAttention(params, 'attn', x, { heads: H, keyBias: wrong })).toThrow(
+      expect.objectContaining({ code: 'SHAPE' }),
+    );
+    for (const t of [bias, x, y, wrong]) t.dispose();
+    disposeParams(params);
+  });
+
   it('the two modes agree on a longer sequence, and leave no tensors behind', () => {
     const x = tf.tensor(ref.randn(2 * 40 * 3 * 32, 9), [2, 40, 3 * 32]);
     const before = tf.memory().numTensors;
-    const [a, b] = modes.map((m) => tf.tidy(() => multiHeadAttention([x], 2, m)));
+    const [a, b] = modes.map((m) => tf.tidy(() => multiHeadAttention([x], 2, { mode: m })));
     expect(a.shape).toEqual([2, 40, 32]);
     expect(ref.maxRelErr(a.dataSync(), b.dataSync())).toBeLessThan(1e-5);
     a.dispose();

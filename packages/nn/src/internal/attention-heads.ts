@@ -40,14 +40,30 @@ export function mergeHeadsBatched(x: tf.Tensor, b: number, heads: number): tf.Te
 }
 
 /**
- * `softmax(scale * q k^T) v` for all clips and heads at once.
+ * `softmax(scale * q k^T + bias) v` for all clips and heads at once.
  * @param q `[B*H, NQ, dh]`
  * @param k `[B*H, NK, dh]`
  * @param v `[B*H, NK, dh]`
+ * @param keyBias `[B, NK]`, added to every query's scores for that key in every head, or undefined
  * @returns `[B*H, NQ, dh]`
  */
-export function attendBatched(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, scale: number): tf.Tensor3D {
-  const scores = tf.matMul(tf.mul(q, scale) as tf.Tensor3D, tf.transpose(k, [0, 2, 1]));
+export function attendBatched(
+  q: tf.Tensor3D,
+  k: tf.Tensor3D,
+  v: tf.Tensor3D,
+  scale: number,
+  keyBias?: tf.Tensor,
+): tf.Tensor3D {
+  let scores: tf.Tensor = tf.matMul(tf.mul(q, scale) as tf.Tensor3D, tf.transpose(k, [0, 2, 1]));
+  if (keyBias) {
+    const [bh, nq, nk] = scores.shape as number[];
+    const b = keyBias.shape[0] as number;
+    scores = tf.reshape(tf.add(tf.reshape(scores, [b, bh / b, nq, nk]), tf.reshape(keyBias, [b, 1, 1, nk])), [
+      bh,
+      nq,
+      nk,
+    ]);
+  }
   return tf.matMul(tf.softmax(scores) as tf.Tensor3D, v);
 }
 
@@ -71,9 +87,19 @@ export function mergeHeadsPerHead(parts: tf.Tensor[], b: number, heads: number):
   return tf.reshape(tf.transpose(t, [0, 2, 1, 3]), [b, n, heads * dh]);
 }
 
-/** `softmax(scale * q k^T) v` for one clip and head with 2-D, explicitly transposed matmuls. */
-export function attendPerHead(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, scale: number): tf.Tensor2D {
-  const scores = tf.mul(matmul(q, tf.transpose(k)), scale) as tf.Tensor2D;
+/**
+ * `softmax(scale * q k^T + bias) v` for one clip and head with 2-D, explicitly transposed matmuls.
+ * @param keyBias `[NK]` or undefined
+ */
+export function attendPerHead(
+  q: tf.Tensor2D,
+  k: tf.Tensor2D,
+  v: tf.Tensor2D,
+  scale: number,
+  keyBias?: tf.Tensor,
+): tf.Tensor2D {
+  let scores = tf.mul(matmul(q, tf.transpose(k)), scale) as tf.Tensor2D;
+  if (keyBias) scores = tf.add(scores, keyBias);
   return matmul(tf.softmax(scores) as tf.Tensor2D, v);
 }
 
@@ -82,21 +108,32 @@ function partCounts(n: number): number[] {
   return n === 1 ? [3] : n === 2 ? [1, 2] : [1, 1, 1];
 }
 
+export interface MultiHeadOptions {
+  /** Default: {@link chooseHeadsMode}. */
+  readonly mode?: HeadsMode;
+  /** `[B, NK]`, added to every query's scores for that key (0 keeps a key, -1e9 masks it out). */
+  readonly keyBias?: tf.Tensor;
+}
+
 /**
- * Multi-head scaled dot-product attention over projections given fused or apart, in `mode` (default:
- * {@link chooseHeadsMode}).
+ * Multi-head scaled dot-product attention over projections given fused or apart.
  * @param inputs `[qkv]` (`[B, N, 3*H*dh]`), `[q, kv]` (`[B, NQ, H*dh]`, `[B, NK, 2*H*dh]`) or `[q, k, v]`
  * @returns `[B, NQ, H*dh]`
  */
-export function multiHeadAttention(inputs: readonly tf.Tensor[], heads: number, mode?: HeadsMode): tf.Tensor {
+export function multiHeadAttention(
+  inputs: readonly tf.Tensor[],
+  heads: number,
+  options: MultiHeadOptions = {},
+): tf.Tensor {
   const counts = partCounts(inputs.length);
   const [b, nq, dq] = inputs[0].shape;
   const dh = dq / (counts[0] * heads);
   const nk = inputs[inputs.length - 1].shape[1] as number;
   const scale = 1 / Math.sqrt(dh);
-  if ((mode ?? chooseHeadsMode(nq, nk, dh)) === 'batched') {
+  const { keyBias } = options;
+  if ((options.mode ?? chooseHeadsMode(nq, nk, dh)) === 'batched') {
     const [q, k, v] = inputs.flatMap((x, i) => splitHeadsBatched(x, counts[i], heads));
-    return mergeHeadsBatched(attendBatched(q, k, v, scale), b, heads);
+    return mergeHeadsBatched(attendBatched(q, k, v, scale, keyBias), b, heads);
   }
   // Per input, B*P*H pieces ordered clip, part, head: regroup into q, k, v lists of B*H (clip, head).
   const lists: tf.Tensor2D[][] = [];
@@ -111,8 +148,9 @@ export function multiHeadAttention(inputs: readonly tf.Tensor[], heads: number, 
     }
   });
   const [qs, ks, vs] = lists;
+  const rows = keyBias ? tf.unstack(keyBias) : undefined;
   return mergeHeadsPerHead(
-    qs.map((q, i) => attendPerHead(q, ks[i], vs[i], scale)),
+    qs.map((q, i) => attendPerHead(q, ks[i], vs[i], scale, rows?.[Math.floor(i / heads)])),
     b,
     heads,
   );
