@@ -136,6 +136,8 @@ export class FeatureCache {
     await mkdir(this.folder(key), { recursive: true });
     const shards = Math.ceil(rows / shardRows);
     let computed = 0;
+    // Each shard is written (atomically, with its fsync) while the next one is computed.
+    let writing: Promise<void> = Promise.resolve();
     for (let i = 0; i < shards; i++) {
       const path = this.shardPath(key, i);
       if (await exists(path)) continue;
@@ -151,13 +153,17 @@ export class FeatureCache {
           );
         tensors[name] = { dtype: 'F32', shape: [...a.shape], data: a.data };
       }
-      await writeSafetensors(path, tensors, {
+      await writing;
+      writing = writeSafetensors(path, tensors, {
         encoderHash: key.encoderHash,
         dataKey: key.dataKey,
         start: String(start),
       });
+      // A failed write surfaces at the next await; until then it must not be an unhandled rejection.
+      writing.catch(() => {});
       computed++;
     }
+    await writing;
     const arrays = await this.readShards(key, rows, shardRows);
     const layout = Object.fromEntries(
       Object.entries(arrays).map(([k, a]) => [k, a.shape.slice(1) as number[]]),
