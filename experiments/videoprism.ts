@@ -170,7 +170,10 @@ const study: Study = {
         '--seed',
         String(cell.seed),
       ],
-      ...(distilled ? { zeroShot: ['--test-clips', String(b.zeroShotClips), '--objects', '1'] } : {}),
+      // Zero-shot needs the student's global branch (its embedding lives in the teacher's text space).
+      ...(distilled && cell.arm !== 'no-global'
+        ? { zeroShot: ['--test-clips', String(b.zeroShotClips), '--objects', '1'] }
+        : {}),
     };
   },
   analysis: [{ kind: 'bars', a: 'arm' }],
