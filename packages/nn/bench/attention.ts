@@ -85,8 +85,10 @@ for (const s of pickS) {
     times[v] = [];
     step(variants[v], v === 'block' ? blk : attn, x, h); // warm-up
   }
+  // Interleaved, the order reversed every other round.
   for (let r = 0; r < rounds; r++)
-    for (const v of pickV) times[v].push(step(variants[v], v === 'block' ? blk : attn, x, h));
+    for (const v of r % 2 ? [...pickV].reverse() : pickV)
+      times[v].push(step(variants[v], v === 'block' ? blk : attn, x, h));
   console.log(
     `${s} (B ${b}, N ${n}, D ${d}, H ${h}), load ${loadavg()[0].toFixed(1)}: ${pickV
       .map((v) => `${v} ${median(times[v]).toFixed(1)} ms [${times[v].map((t) => t.toFixed(0)).join(' ')}]`)
