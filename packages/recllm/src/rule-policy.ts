@@ -123,18 +123,11 @@ export class RulePolicy implements Policy {
     const { dislikes } = stated(state);
     const banned = new Set(dislikes.flatMap((d) => tokenize(d.replace(/^channel:/, ''))));
     const words: string[] = [];
-    const seen = new Set<string>();
-    // newest first; older messages only matter until the query is full
-    for (let i = state.turns.length - 1; i >= 0 && words.length < this.maxTerms; i--) {
-      const t = state.turns[i];
-      if (t.role !== 'user') continue;
-      for (const { stem, word } of turnFacts(t, ctx.vocabulary).words) {
-        if (banned.has(stem) || seen.has(stem)) continue;
-        seen.add(stem);
-        words.push(word);
-      }
+    for (const { stem, word } of sessionWords(state, ctx.vocabulary)) {
+      if (words.length >= this.maxTerms) break;
+      if (!banned.has(stem)) words.push(word);
     }
-    return words.slice(0, this.maxTerms).join(' ');
+    return words.join(' ');
   }
 
   /** Filters from the session: disliked tags and channels, a named channel, durations, shown items. */
@@ -194,6 +187,62 @@ function turnFacts(turn: Turn, vocabulary: CorpusVocabulary): TurnFacts {
   };
   turnFactsCache.set(turn, facts);
   return facts;
+}
+
+/** The content words of a session's user messages, newest message first, one per stem (its newest use). */
+interface SessionWords {
+  readonly vocabulary: CorpusVocabulary;
+  readonly turns: readonly Turn[];
+  /** How many turns the list covers, and the last of them (to notice a replaced or cut history). */
+  readonly count: number;
+  readonly last: Turn | undefined;
+  readonly list: readonly { stem: string; word: string }[];
+}
+
+// Kept per state and extended by the turns appended since (a turn costs O(distinct words), not O(turns)).
+const sessionWordsCache = new WeakMap<DialogueState, SessionWords>();
+
+/** Adds one user message in front: its words (first use of each stem), then the older ones not in it. */
+function prepend(
+  list: readonly { stem: string; word: string }[],
+  turn: Turn,
+  vocabulary: CorpusVocabulary,
+): { stem: string; word: string }[] {
+  const fresh: { stem: string; word: string }[] = [];
+  const stems = new Set<string>();
+  for (const w of turnFacts(turn, vocabulary).words)
+    if (!stems.has(w.stem)) {
+      stems.add(w.stem);
+      fresh.push(w);
+    }
+  if (fresh.length === 0) return [...list];
+  for (const w of list) if (!stems.has(w.stem)) fresh.push(w);
+  return fresh;
+}
+
+function sessionWords(
+  state: DialogueState,
+  vocabulary: CorpusVocabulary,
+): readonly { stem: string; word: string }[] {
+  const turns = state.turns;
+  const c = sessionWordsCache.get(state);
+  let list: readonly { stem: string; word: string }[] = [];
+  let from = 0;
+  if (
+    c &&
+    c.vocabulary === vocabulary &&
+    c.turns === turns &&
+    c.count <= turns.length &&
+    (c.count === 0 || turns[c.count - 1] === c.last)
+  ) {
+    if (c.count === turns.length) return c.list;
+    list = c.list;
+    from = c.count;
+  }
+  for (let i = from; i < turns.length; i++)
+    if (turns[i].role === 'user') list = prepend(list, turns[i], vocabulary);
+  sessionWordsCache.set(state, { vocabulary, turns, count: turns.length, last: turns.at(-1), list });
+  return list;
 }
 
 function lastUserText(state: DialogueState): string {

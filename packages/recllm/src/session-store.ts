@@ -120,7 +120,11 @@ export class SqliteSessionStore implements SessionStore {
         `INSERT INTO sessions (id, user_id, state_json, ended, updated_at) VALUES (@id, @userId, @state, @ended, @at)
          ON CONFLICT(id) DO UPDATE SET state_json = excluded.state_json, ended = excluded.ended, updated_at = excluded.updated_at`,
       ),
-      countMessages: this.db.prepare('SELECT COUNT(*) AS n FROM messages WHERE session_id = ?'),
+      // messages are numbered 0..n-1 without gaps: the count is the highest seq + 1, read from the primary
+      // key index in O(log n) (COUNT(*) walks all the session's rows, which grew with every turn)
+      countMessages: this.db.prepare(
+        'SELECT COALESCE(MAX(seq) + 1, 0) AS n FROM messages WHERE session_id = ?',
+      ),
       insertMessage: this.db.prepare(
         'INSERT INTO messages (session_id, seq, role, text, turn_json, at) VALUES (?, ?, ?, ?, ?, ?)',
       ),
