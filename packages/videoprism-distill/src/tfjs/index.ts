@@ -32,7 +32,6 @@ export {
   type TemperatureBounds,
   videoTextContrastiveLoss,
 } from './losses';
-export { maskedSelfAttention } from './text/masked-attention';
 export { TextTransformer } from './text/text-transformer';
 export {
   POOL_EPS,

@@ -10,9 +10,9 @@ import {
   initLayerNorm,
   initTransformerBlock,
   layerNorm,
-  mlp,
   type Params,
   tf,
+  transformerBlock,
   truncNormal,
 } from '@vfmkit/nn';
 import type { NamedWeights } from '@vfmkit/vit-encoder';
@@ -28,7 +28,6 @@ import {
   TEXT_MASK_BIAS,
   textWeightSpecs,
 } from '../../text/text-weights';
-import { maskedSelfAttention } from './masked-attention';
 
 /**
  * VideoPrism's text tower in TensorFlow.js on `@vfmkit/nn` layers: token embedding (a lookup whose
@@ -125,21 +124,13 @@ export class TextTransformer {
       ) as tf.Tensor3D;
       const m = tf.cast(mask, 'float32') as tf.Tensor2D;
       const keyBias = tf.mul(tf.sub(1, m), TEXT_MASK_BIAS) as tf.Tensor2D;
-      for (let i = 0; i < c.depth; i++) {
-        const name = `blocks.${i}`;
-        const a = maskedSelfAttention(
-          p,
-          `${name}.attn`,
-          layerNorm(p, `${name}.norm1`, x, TEXT_LAYER_NORM_EPS) as tf.Tensor3D,
+      // nn's pre-norm block; the key bias keeps every query off the padding.
+      for (let i = 0; i < c.depth; i++)
+        x = transformerBlock(p, `blocks.${i}`, x, {
+          heads: c.heads,
+          eps: TEXT_LAYER_NORM_EPS,
           keyBias,
-          c.heads,
-        );
-        x = tf.add(x, a) as tf.Tensor3D;
-        x = tf.add(
-          x,
-          mlp(p, `${name}.mlp`, layerNorm(p, `${name}.norm2`, x, TEXT_LAYER_NORM_EPS)),
-        ) as tf.Tensor3D;
-      }
+        }) as tf.Tensor3D;
       const tokens = layerNorm(p, 'norm', x, TEXT_LAYER_NORM_EPS) as tf.Tensor3D;
       let pooled: tf.Tensor2D;
       if (c.pooling === 'first') {
