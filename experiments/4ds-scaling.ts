@@ -5,7 +5,7 @@
  * (vfm-eval's --random-baseline). The plot shows each task's metric against encoder parameters.
  */
 import { decodeVariant, vitParameterCount } from '@vfmkit/vit-encoder';
-import type { CellKey, Study } from '../apps/trainer/src/study/study';
+import { type CellKey, frozenEvalArgs, type Study } from '../apps/trainer/src/study/study';
 
 /** Encoder sizes (all with 2x8x8 tubelets on 8x32x32 clips): width, depth, heads. */
 const SIZES: Record<string, { width: number; depth: number; heads: number }> = {
@@ -81,23 +81,7 @@ const study: Study = {
         `--workers=${budget === 'full' ? 2 : 1}`,
         '--pictures=false',
       ],
-      eval: [
-        '--suite',
-        '4d',
-        '--tasks',
-        b.tasks,
-        '--adaptations',
-        'frozen',
-        '--random-baseline',
-        '--train-clips',
-        String(b.evalTrain),
-        '--test-clips',
-        String(b.evalTest),
-        '--steps',
-        String(b.evalSteps),
-        '--seed',
-        String(cell.seed),
-      ],
+      eval: frozenEvalArgs({ ...b, suite: '4d', randomBaseline: true }, cell.seed),
       measures: { params: vitParameterCount(encoder) },
     };
   },

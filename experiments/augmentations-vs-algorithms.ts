@@ -6,7 +6,7 @@
  * on synth4d actions (classification) and box tracking (a 4D task). The report sets the spread
  * across methods at a fixed policy beside the spread across policies at a fixed method.
  */
-import type { CellKey, Study } from '../apps/trainer/src/study/study';
+import { type CellKey, frozenEvalArgs, type Study } from '../apps/trainer/src/study/study';
 
 const BUDGETS = {
   quick: { steps: 2, batch: 4, clips: 4, evalTrain: 8, evalTest: 4, evalSteps: 10, tasks: 'actions' },
@@ -64,22 +64,7 @@ const study: Study = {
         `--data.size=${b.clips}`,
         '--pictures=false',
       ],
-      eval: [
-        '--suite',
-        'all',
-        '--tasks',
-        b.tasks,
-        '--adaptations',
-        'frozen',
-        '--train-clips',
-        String(b.evalTrain),
-        '--test-clips',
-        String(b.evalTest),
-        '--steps',
-        String(b.evalSteps),
-        '--seed',
-        String(cell.seed),
-      ],
+      eval: frozenEvalArgs(b, cell.seed),
     };
   },
   analysis: [{ kind: 'spread', a: 'method', b: 'policy' }],

@@ -26,7 +26,7 @@ import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CellKey, Study } from '../apps/trainer/src/study/study';
+import { type CellKey, frozenEvalArgs, type Study } from '../apps/trainer/src/study/study';
 
 const VFM_TRAIN = fileURLToPath(new URL('../apps/trainer/bin/vfm-train.mjs', import.meta.url));
 const SIZE = 32;
@@ -148,22 +148,7 @@ const study: Study = {
         '--lvmae.budget=0.15',
         '--pictures=false',
       ],
-      eval: [
-        '--suite',
-        'all',
-        '--tasks',
-        b.tasks,
-        '--adaptations',
-        'frozen',
-        '--train-clips',
-        String(b.evalTrain),
-        '--test-clips',
-        String(b.evalTest),
-        '--steps',
-        String(b.evalSteps),
-        '--seed',
-        String(cell.seed),
-      ],
+      eval: frozenEvalArgs(b, cell.seed),
       measures: { frames },
     };
   },

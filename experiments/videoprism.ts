@@ -22,7 +22,7 @@ import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CellKey, Study } from '../apps/trainer/src/study/study';
+import { type CellKey, frozenEvalArgs, type Study } from '../apps/trainer/src/study/study';
 
 const VFM_TRAIN = fileURLToPath(new URL('../apps/trainer/bin/vfm-train.mjs', import.meta.url));
 
@@ -154,22 +154,7 @@ const study: Study = {
         ...common(b),
         ...(distilled ? [`--videoprism.teacher=${teacherRun(budget)}`, ...arm.args] : []),
       ],
-      eval: [
-        '--suite',
-        'all',
-        '--tasks',
-        b.tasks,
-        '--adaptations',
-        'frozen',
-        '--train-clips',
-        String(b.evalTrain),
-        '--test-clips',
-        String(b.evalTest),
-        '--steps',
-        String(b.evalSteps),
-        '--seed',
-        String(cell.seed),
-      ],
+      eval: frozenEvalArgs(b, cell.seed),
       // Zero-shot needs the student's global branch (its embedding lives in the teacher's text space).
       ...(distilled && cell.arm !== 'no-global'
         ? { zeroShot: ['--test-clips', String(b.zeroShotClips), '--objects', '1'] }

@@ -73,3 +73,36 @@ export function cellId(cell: CellKey): string {
     .map(([k, v]) => `${k}-${String(v).replace(/[^A-Za-z0-9.-]/g, '.')}`)
     .join('_');
 }
+
+/** What a study cell's frozen-readout evaluation runs (see {@link frozenEvalArgs}). */
+export interface FrozenEval {
+  readonly suite?: '4d' | 'videoglue' | 'all';
+  /** Comma-separated synth4d tasks. */
+  readonly tasks: string;
+  readonly evalTrain: number;
+  readonly evalTest: number;
+  readonly evalSteps: number;
+  /** Add the encoder's random-init twin (`--random-baseline`). */
+  readonly randomBaseline?: boolean;
+}
+
+/** vfm-eval arguments for frozen attentive readouts of one cell (`CellPlan.eval`). */
+export function frozenEvalArgs(e: FrozenEval, seed: number | string): string[] {
+  return [
+    '--suite',
+    e.suite ?? 'all',
+    '--tasks',
+    e.tasks,
+    '--adaptations',
+    'frozen',
+    ...(e.randomBaseline ? ['--random-baseline'] : []),
+    '--train-clips',
+    String(e.evalTrain),
+    '--test-clips',
+    String(e.evalTest),
+    '--steps',
+    String(e.evalSteps),
+    '--seed',
+    String(seed),
+  ];
+}
