@@ -21,22 +21,13 @@ import { renderSample, splitSeed, taskConfig } from '@vfmkit/synth4d';
 import { decodeVariant, initVitWeights, vitForwardFlops } from '@vfmkit/vit-encoder';
 import { VideoEncoder, writeVitOnnx } from '@vfmkit/vit-encoder/onnx';
 
-/** Python: prints torch's BLAS and exits 3 on the reference BLAS (then no ratio is reported). */
-const BLAS_GUARD_PY = String.raw`
-def check_blas(torch):
-    """Prints the BLAS torch runs on (stderr); exits 3 on the reference BLAS (10-20x slower: no fair ratio)."""
-    import os, re
-    try:
-        libs = sorted({os.path.realpath(l.split()[-1]) for l in open("/proc/self/maps") if re.search(r"blas|blis|mkl", l)})
-    except OSError:
-        libs = []
-    info = re.search(r"BLAS_INFO=(\w+)", torch.__config__.show())
-    fast = [p for p in libs if re.search(r"openblas|blis|mkl|atlas", p)] or (["mkl"] if info and "mkl" in info.group(1) else [])
-    print(f"[peer] torch {torch.__version__}, BLAS_INFO={info.group(1) if info else '?'}, loaded: {', '.join(libs) or 'none found'}", file=sys.stderr)
-    if not fast:
-        print("[peer] torch runs on the reference BLAS (or an unknown one): refusing to report a ratio; install OpenBLAS (apt install libopenblas0-pthread)", file=sys.stderr)
-        sys.exit(3)
-`;
+/**
+ * Python prelude, before `import torch`: the shared BLAS guard (scripts/python/blas_check.py; importing it sets
+ * OMP_WAIT_POLICY=PASSIVE). `check_blas(torch)` prints torch's BLAS and exits 3 on the reference BLAS (then no
+ * ratio is reported).
+ */
+const BLAS_GUARD_PY = `import sys; sys.path.insert(0, ${JSON.stringify(join(import.meta.dirname, '../../../scripts/python'))})
+from blas_check import check_blas`;
 
 const [T, S, B] = [16, 64, 8];
 const dir = mkdtempSync(join(tmpdir(), 'vfm-eval-bench-'));
@@ -59,8 +50,9 @@ const peer = spawnSync(
   [
     '-c',
     `
-import sys, time, torch, torch.nn as nn
+import sys, time
 ${BLAS_GUARD_PY}
+import torch, torch.nn as nn
 check_blas(torch)
 torch.set_num_threads(2); torch.manual_seed(0)
 B, T, S, D, L, H = ${B}, ${T}, ${S}, ${config.width}, ${config.depth}, ${config.heads}

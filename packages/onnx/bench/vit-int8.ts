@@ -6,26 +6,18 @@
  *   npm run bench -w @vfmkit/onnx        (VFM_BENCH_DEPTH=12 by default)
  */
 import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { describeMachine, markdownTable, medianMs, Rng } from '@vfmkit/core';
 import { openSession, type TypedTensor } from '../src/index';
 import { buildTinyVit } from './tiny-vit';
 
-/** Python: prints torch's BLAS and exits 3 on the reference BLAS (then no ratio is reported). */
-const BLAS_GUARD_PY = String.raw`
-def check_blas(torch):
-    """Prints the BLAS torch runs on (stderr); exits 3 on the reference BLAS (10-20x slower: no fair ratio)."""
-    import os, re
-    try:
-        libs = sorted({os.path.realpath(l.split()[-1]) for l in open("/proc/self/maps") if re.search(r"blas|blis|mkl", l)})
-    except OSError:
-        libs = []
-    info = re.search(r"BLAS_INFO=(\w+)", torch.__config__.show())
-    fast = [p for p in libs if re.search(r"openblas|blis|mkl|atlas", p)] or (["mkl"] if info and "mkl" in info.group(1) else [])
-    print(f"[peer] torch {torch.__version__}, BLAS_INFO={info.group(1) if info else '?'}, loaded: {', '.join(libs) or 'none found'}", file=sys.stderr)
-    if not fast:
-        print("[peer] torch runs on the reference BLAS (or an unknown one): refusing to report a ratio; install OpenBLAS (apt install libopenblas0-pthread)", file=sys.stderr)
-        sys.exit(3)
-`;
+/**
+ * Python prelude, before `import torch`: the shared BLAS guard (scripts/python/blas_check.py; importing it sets
+ * OMP_WAIT_POLICY=PASSIVE). `check_blas(torch)` prints torch's BLAS and exits 3 on the reference BLAS (then no
+ * ratio is reported).
+ */
+const BLAS_GUARD_PY = `import sys; sys.path.insert(0, ${JSON.stringify(join(import.meta.dirname, '../../../scripts/python'))})
+from blas_check import check_blas`;
 
 const depth = Number(process.env.VFM_BENCH_DEPTH ?? 12);
 const config = { tokens: 196, width: 384, heads: 6, depth, mlpRatio: 4 };
@@ -87,8 +79,9 @@ console.log(
 
 function torchPeer(batch: number): number {
   const py = `
-import sys, time, torch
+import sys, time
 ${BLAS_GUARD_PY}
+import torch
 check_blas(torch)
 torch.set_num_threads(2)
 torch.manual_seed(0)

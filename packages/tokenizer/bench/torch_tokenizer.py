@@ -5,27 +5,16 @@ the median ms of a training step (the tfjs loss: full + budget MSE through a per
 import json
 import math
 import struct
+import os
 import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../../scripts/python"))
+from blas_check import check_blas  # noqa: E402  first: sets OMP_WAIT_POLICY=PASSIVE before torch loads
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-
-
-def check_blas(torch):
-    """Prints the BLAS torch runs on (stderr); exits 3 on the reference BLAS (10-20x slower: no fair ratio)."""
-    import os, re
-    try:
-        libs = sorted({os.path.realpath(l.split()[-1]) for l in open("/proc/self/maps") if re.search(r"blas|blis|mkl", l)})
-    except OSError:
-        libs = []
-    info = re.search(r"BLAS_INFO=(\w+)", torch.__config__.show())
-    fast = [p for p in libs if re.search(r"openblas|blis|mkl|atlas", p)] or (["mkl"] if info and "mkl" in info.group(1) else [])
-    print(f"[peer] torch {torch.__version__}, BLAS_INFO={info.group(1) if info else '?'}, loaded: {', '.join(libs) or 'none found'}", file=sys.stderr)
-    if not fast:
-        print("[peer] torch runs on the reference BLAS (or an unknown one): refusing to report a ratio; install OpenBLAS (apt install libopenblas0-pthread)", file=sys.stderr)
-        sys.exit(3)
 
 
 check_blas(torch)
