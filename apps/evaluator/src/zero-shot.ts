@@ -8,14 +8,14 @@
  * motion, named by the verb phrases the captions use), or a video manifest's test entries (`caption`
  * for retrieval, `label` for classification).
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeMachine } from '@vfmkit/core';
 import { crossModalRetrieval, topKAccuracy } from '@vfmkit/metrics';
 import { MOTION_CLASSES, MOTION_VERBS, renderSample, splitSeed, taskConfig } from '@vfmkit/synth4d';
 import { labelVocabulary, readManifest } from '@vfmkit/video';
 import { classEmbeddings, classPrompts, zeroShotClassify } from '@vfmkit/videoprism-distill';
-import { VIDEO_TEXT_FILES, VideoTextModel } from '@vfmkit/videoprism-distill/onnx';
+import { findVideoTextFolder, VIDEO_TEXT_FILES, VideoTextModel } from '@vfmkit/videoprism-distill/onnx';
 import { decodeEntries } from './data/manifest-clips';
 import { splitEntries } from './data/manifest-source';
 import { type EvalClip, stackClips } from './data/task-source';
@@ -71,11 +71,10 @@ interface LabeledClip extends EvalClip {
   label?: number;
 }
 
-/** The model folder of `path`: itself when it holds `videoprism.json`, else its `videoprism/` subfolder. */
+/** The model folder of `path` (itself, or its `videoprism/` subfolder). @throws EvaluatorError when neither is one. */
 export function videoTextFolder(path: string): string {
-  if (existsSync(join(path, VIDEO_TEXT_FILES.manifest))) return path;
-  const sub = join(path, 'videoprism');
-  if (existsSync(join(sub, VIDEO_TEXT_FILES.manifest))) return sub;
+  const folder = findVideoTextFolder(path);
+  if (folder) return folder;
   throw new EvaluatorError(
     `${path} is not a video-text model: it has neither ${VIDEO_TEXT_FILES.manifest} nor videoprism/${VIDEO_TEXT_FILES.manifest} (train one with vfm-train videoprism-contrastive)`,
     { what: 'encoder', value: path },

@@ -27,6 +27,9 @@ common flags:
   --admin-token T       bearer token of the corpus admin API (default $RECLLM_ADMIN_TOKEN)
   --llm URL --model M   an OpenAI-compatible server for the policy and ranker ($OPENAI_API_KEY is sent)
   --gguf PATH           a local GGUF model instead
+  --embedder DIR        embed videos and queries with a video-text model (a vfm-train videoprism run
+                        folder or its videoprism/ folder) instead of the hashing embedder; index, worker,
+                        serve and chat of one data folder must all use the same one
   --k N                 recommendations per turn (default 5)
   --mode M              retrieval: dense | lexical | hybrid (default hybrid)
 
@@ -54,6 +57,7 @@ const FLAGS = {
   user: { type: 'string' },
   queue: { type: 'string' },
   encoder: { type: 'string' },
+  embedder: { type: 'string' },
   'lock-ms': { type: 'string' },
   'backoff-ms': { type: 'string' },
   concurrency: { type: 'string' },
@@ -107,6 +111,7 @@ export function parseCli(argv: readonly string[]) {
       user: v.user ?? process.env.USER ?? 'cli-user',
       queue: v.queue,
       encoder: v.encoder,
+      embedderDir: v.embedder,
       lockMs: int(v, 'lock-ms', 30_000, 100),
       backoffMs: int(v, 'backoff-ms', 1000),
       concurrency: int(v, 'concurrency', 1, 1),
@@ -138,9 +143,16 @@ export async function main(argv: readonly string[]): Promise<number> {
       const { checkLlmFlags } = await import('./llm');
       checkLlmFlags(flags);
     }
+    const embedder = flags.embedderDir
+      ? await (await import('./video-text')).openVideoTextEmbedder(flags.embedderDir)
+      : undefined;
     if (command === 'serve') {
       const { startServer } = await import('./serve');
-      const server = await startServer({ ...flags, logger: (e) => console.error(JSON.stringify(e)) });
+      const server = await startServer({
+        ...flags,
+        embedder,
+        logger: (e) => console.error(JSON.stringify(e)),
+      });
       console.log(`listening on ${server.url} (${server.context.store.size} items)`);
       await untilSignal();
       await server.close();
@@ -154,10 +166,11 @@ export async function main(argv: readonly string[]): Promise<number> {
         items: flags.items,
         clips: flags.clips,
         seed: flags.seed,
+        embedder,
         log: console.log,
       });
       if (!flags.serve) return 0;
-      const server = await startServer({ ...flags });
+      const server = await startServer({ ...flags, embedder });
       console.log(`listening on ${server.url} (${server.context.store.size} items): open it in a browser`);
       await untilSignal();
       await server.close();
@@ -165,13 +178,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     if (command === 'chat') {
       const { runChat } = await import('./chat');
-      return await runChat({ ...flags, input: process.stdin, output: process.stdout });
+      return await runChat({ ...flags, embedder, input: process.stdin, output: process.stdout });
     }
     if (command === 'index') {
       const [manifest] = positionals;
       if (!manifest) throw new AppConfigError('index needs a manifest: vfm-recllm index <manifest.json>');
       const { runIndexCommand } = await import('./index-command');
-      return await runIndexCommand({ ...flags, manifest });
+      return await runIndexCommand({ ...flags, manifest, embedder });
     }
     if (command === 'worker') {
       if (!flags.queue) throw new AppConfigError('worker needs --queue redis://host:port');
@@ -182,6 +195,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         concurrency: flags.concurrency,
         lockMs: flags.lockMs,
         encoder: flags.encoder,
+        embedder,
       });
       console.log(`worker ready on ${flags.queue}`);
       await untilSignal();

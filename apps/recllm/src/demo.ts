@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateCorpus, type Item, renderSyntheticClip } from '@vfmkit/recllm';
+import { type Embedder, generateCorpus, type Item, renderSyntheticClip } from '@vfmkit/recllm';
 import { dataPaths, openCorpus } from './app-context';
 import { writeThumbnails } from './media';
 
@@ -12,6 +12,8 @@ export interface DemoOptions {
   /** Items whose synth4d clip is rendered into a PNG thumbnail and a GIF preview (default 100). */
   clips?: number;
   seed?: number;
+  /** The corpus embedder (default: the hashing embedder), e.g. `--embedder`'s video-text model. */
+  embedder?: Embedder;
   log?: (line: string) => void;
 }
 
@@ -43,7 +45,7 @@ export async function runDemo(
   log(
     `rendered ${rendered} clips (${clips - rendered} already there) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
   );
-  const store = await openCorpus(options.dataDir);
+  const store = await openCorpus(options.dataDir, options.embedder);
   try {
     const t1 = performance.now();
     const r = await store.upsert(items);

@@ -1,6 +1,10 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Clip, ClipBatch } from '@vfmkit/core';
 import { ConfigError } from '@vfmkit/core';
 import { checkEmbeddings, type Embedder, EmbedderError } from '@vfmkit/recllm';
+import { AppConfigError } from './errors';
 
 /** `[B, D]` row-major embeddings, each row L2-normalised. */
 export interface EmbeddingRows {
@@ -104,4 +108,28 @@ export function videoTextEmbedder(
     },
   };
   return embedder;
+}
+
+/**
+ * The video-text embedder of a model folder (`--embedder DIR`): a `vfm-train videoprism-contrastive` or
+ * `videoprism-distill` run folder, or its `videoprism/` folder, loaded as videoprism-distill's
+ * `VideoTextModel` on ONNX Runtime. Its name is `videoprism:<first 12 hex digits of the SHA-256 of its
+ * graphs and tokenizer>`, so a corpus built with one model refuses another.
+ * @throws AppConfigError when the folder holds no video-text model.
+ */
+export async function openVideoTextEmbedder(dir: string): Promise<VideoTextEmbedder> {
+  const { findVideoTextFolder, VIDEO_TEXT_FILES, VideoTextModel } = await import(
+    '@vfmkit/videoprism-distill/onnx'
+  );
+  const folder = findVideoTextFolder(dir);
+  if (!folder)
+    throw new AppConfigError(
+      `--embedder ${dir}: no video-text model there (neither ${VIDEO_TEXT_FILES.manifest} nor videoprism/${VIDEO_TEXT_FILES.manifest}); train one with vfm-train videoprism-contrastive`,
+      { key: 'embedder' },
+    );
+  const hash = createHash('sha256');
+  for (const file of [VIDEO_TEXT_FILES.video, VIDEO_TEXT_FILES.text, VIDEO_TEXT_FILES.tokenizer])
+    hash.update(await readFile(join(folder, file)));
+  const model = await VideoTextModel.load(folder);
+  return videoTextEmbedder(model, `videoprism:${hash.digest('hex').slice(0, 12)}`);
 }

@@ -28,6 +28,7 @@ export {
 export {
   buildVideoTextModel,
   type Embeddings,
+  findVideoTextFolder,
   readVideoTextModel,
   VIDEO_TEXT_FILES,
   VIDEO_TEXT_FORMAT,

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CheckpointError, type ClipBatch, ConfigError, ShapeError, writeFileAtomic } from '@vfmkit/core';
@@ -361,4 +362,15 @@ export async function writeVideoTextModel(
   const parts = buildVideoTextModel(source);
   await writeVideoTextParts(dir, parts);
   return parts;
+}
+
+/**
+ * The video-text model folder of `path`: `path` itself when it holds `videoprism.json`, else its
+ * `videoprism/` subfolder (what `vfm-train videoprism-contrastive` and `videoprism-distill` write in a
+ * run folder); null when neither holds one.
+ */
+export function findVideoTextFolder(path: string): string | null {
+  if (existsSync(join(path, VIDEO_TEXT_FILES.manifest))) return path;
+  const sub = join(path, 'videoprism');
+  return existsSync(join(sub, VIDEO_TEXT_FILES.manifest)) ? sub : null;
 }
