@@ -8,6 +8,8 @@
  *
  *   npx tsx --conditions=@vfmkit/source apps/evaluator/bench/extract-throughput.ts
  *   env: BENCH_CLIPS=256 (per timed extraction)  BENCH_REPS=3  BENCH_STREAM=10000
+ *        BENCH_VARIANT=nano/16 BENCH_FRAMES=16 BENCH_SIZE=64 (a /16 ViT variant and its clip; e.g. S/16 at
+ *        16 x 224 x 224 with BENCH_CLIPS=32 for a realistic encoder)
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -28,7 +30,10 @@ import { extractFeatureStream } from '../src/features';
 const BLAS_GUARD_PY = `import sys; sys.path.insert(0, ${JSON.stringify(join(import.meta.dirname, '../../../scripts/python'))})
 from blas_check import check_blas`;
 
-const [T, S] = [16, 64];
+const variant = process.env.BENCH_VARIANT ?? 'nano/16';
+if (!variant.endsWith('/16'))
+  throw new Error(`BENCH_VARIANT must be a /16 variant (the peer's patch size), got ${variant}`);
+const [T, S] = [Number(process.env.BENCH_FRAMES ?? 16), Number(process.env.BENCH_SIZE ?? 64)];
 const clipsPerRun = Number(process.env.BENCH_CLIPS ?? 256);
 const reps = Number(process.env.BENCH_REPS ?? 3);
 const streamClips = Number(process.env.BENCH_STREAM ?? 10000);
@@ -36,7 +41,7 @@ const dir = mkdtempSync(join(tmpdir(), 'vfm-eval-extract-'));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 try {
-  const config = decodeVariant('nano/16', { frames: T, imageSize: [S, S], exposeLayers: [0] });
+  const config = decodeVariant(variant, { frames: T, imageSize: [S, S], exposeLayers: [0] });
   const onnx = join(dir, 'nano.onnx');
   await writeVitOnnx(onnx, config, initVitWeights(config, 0));
   const encoder = await VideoEncoder.load(onnx, { device: 'cpu', threads: 2 });
@@ -165,7 +170,7 @@ print(out[8], out[32])
   await encoder.dispose();
 
   console.log(
-    `vfm-eval feature extraction, nano/16 (width 64, depth 2) on 16 x 64 x 64 clips, ${clipsPerRun} clips per run, ` +
+    `vfm-eval feature extraction, ${variant} (width ${config.width}, depth ${config.depth}) on ${T} x ${S} x ${S} clips, ${clipsPerRun} clips per run, ` +
       `ORT CPU 2 threads (no spinning); median of ${reps} after 1 warm-up, interleaved; ${describeMachine()}. ` +
       `Load average (1 min) before / after ours / after the peer: ${loads.map((l) => l.toFixed(1)).join(', ')}.`,
   );
