@@ -11,7 +11,9 @@
  * - `videoprism-distill` (stage 2): a student ViT sees the tokens a BEVT block mask (ratio 0.65) keeps;
  *   a local branch (visible + mask tokens, shuffled, 4 blocks) predicts the frozen stage-1 tower's
  *   tokens and a global branch (visible tokens only, pooled) its global embedding, by cosine distance.
- *   Held-out cosine to the teacher is logged at every checkpoint.
+ *   Held-out cosine to the teacher is logged at every checkpoint. At export (global loss on, teacher run
+ *   exported), the student's global path with the teacher's text tower is written as `videoprism/`, a
+ *   `VideoTextModel` for zero-shot use.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
