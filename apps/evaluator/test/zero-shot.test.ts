@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderSample, splitSeed, taskConfig } from '@vfmkit/synth4d';
+import { writeVideo } from '@vfmkit/video';
 import { VideoTextModel } from '@vfmkit/videoprism-distill/onnx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli';
@@ -95,6 +96,39 @@ describe('vfm-eval --suite zero-shot', () => {
     } finally {
       await model.dispose();
     }
+  }, 60_000);
+
+  it("scores a manifest's test entries: retrieval over captions, classification over its labels", async () => {
+    const videos = join(root, 'videos');
+    mkdirSync(videos, { recursive: true });
+    const config = taskConfig('actions', { frames: 8, height: 32, width: 32 });
+    const rows: object[] = [{ path: 'videos/train.mp4', split: 'train', label: 'spin' }];
+    const labels = ['spin', 'bounce', 'spin'];
+    for (const [i, label] of labels.entries()) {
+      const s = renderSample(config, splitSeed('val', 100 + i));
+      await writeVideo(join(videos, `v${i}.mp4`), { data: s.rgb, shape: [8, 32, 32, 3] }, { fps: 8 });
+      rows.push({ path: `videos/v${i}.mp4`, split: 'val', label, ...(i < 2 ? { caption: s.caption } : {}) });
+    }
+    await writeVideo(
+      join(videos, 'train.mp4'),
+      { data: renderSample(config, 1).rgb, shape: [8, 32, 32, 3] },
+      { fps: 8 },
+    );
+    const manifest = join(root, 'videos.jsonl');
+    writeFileSync(manifest, rows.map((r) => JSON.stringify(r)).join('\n'));
+    const report = await zeroShotEvaluate({
+      models: [{ name: 'vp', path: run }],
+      out: join(root, 'zs-manifest'),
+      manifest,
+    });
+    const retrieval = report.rows.find((r) => r.task === 'retrieval');
+    const classification = report.rows.find((r) => r.task === 'classification');
+    // two of the three test entries have captions; all three have labels from a vocabulary of two
+    expect(retrieval?.clips).toBe(2);
+    expect(retrieval?.chance['textToVideo.r1']).toBe(0.5);
+    expect(classification?.clips).toBe(3);
+    expect(classification?.metrics.classes).toBe(2);
+    expect(retrieval?.data).toBe(manifest);
   }, 60_000);
 
   it('names a folder that is not a video-text model, and --objects outside the zero-shot suite', async () => {
