@@ -21,14 +21,10 @@
  * Training it directly on 64-frame clips of 32 x 32 does not fit tfjs-wasm's heap at batch 2 (measured:
  * out-of-bounds abort), hence one short-clip tokenizer for every clip length.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type CellKey, frozenEvalArgs, type Study } from '../apps/trainer/src/study/study';
+import { type CellKey, frozenEvalArgs, type Study, sharedRun } from '../apps/trainer/src/study/study';
 
-const VFM_TRAIN = fileURLToPath(new URL('../apps/trainer/bin/vfm-train.mjs', import.meta.url));
 const SIZE = 32;
 
 const BUDGETS = {
@@ -62,20 +58,11 @@ const BUDGETS = {
  * tubelets; FSQ [8, 5, 5, 5]).
  */
 function tokenizerRun(budget: 'quick' | 'full'): string {
-  const root = join(tmpdir(), 'vfm-lvmae-tokenizers');
-  const dir = join(root, `${budget}-s${SIZE}`);
-  if (existsSync(join(dir, 'tokenizer.safetensors'))) return dir;
-  mkdirSync(root, { recursive: true });
-  const tmp = `${dir}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
   const b = BUDGETS[budget];
-  execFileSync(
-    process.execPath,
+  return sharedRun(
+    join(tmpdir(), 'vfm-lvmae-tokenizers', `${budget}-s${SIZE}`),
+    'tokenizer',
     [
-      VFM_TRAIN,
-      'tokenizer',
-      `--out=${tmp}`,
-      '--no-progress',
       `--steps=${b.tokenizerSteps}`,
       '--batchSize=2',
       `--frames=${b.tokenizerFrames}`,
@@ -86,14 +73,8 @@ function tokenizerRun(budget: 'quick' | 'full'): string {
       '--pictures=false',
       '--tokenizer.baseWidth=8',
     ],
-    { stdio: 'ignore' },
+    ['tokenizer.safetensors'],
   );
-  if (existsSync(join(dir, 'tokenizer.safetensors'))) rmSync(tmp, { recursive: true, force: true });
-  else {
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(tmp, dir);
-  }
-  return dir;
 }
 
 const study: Study = {

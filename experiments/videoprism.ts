@@ -17,14 +17,9 @@
  * The teacher lives in `$TMPDIR/vfm-videoprism-teachers/<budget>`: trained on first use, renamed into
  * place atomically, reused by later cells and reruns (delete it after changing its settings here).
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type CellKey, frozenEvalArgs, type Study } from '../apps/trainer/src/study/study';
-
-const VFM_TRAIN = fileURLToPath(new URL('../apps/trainer/bin/vfm-train.mjs', import.meta.url));
+import { type CellKey, frozenEvalArgs, type Study, sharedRun } from '../apps/trainer/src/study/study';
 
 const BUDGETS = {
   quick: {
@@ -75,20 +70,11 @@ function common(b: (typeof BUDGETS)[Budget]): string[] {
 
 /** The frozen stage-1 teacher of this budget, trained by `vfm-train videoprism-contrastive` on first use. */
 function teacherRun(budget: Budget): string {
-  const root = join(tmpdir(), 'vfm-videoprism-teachers');
-  const dir = join(root, budget);
-  if (existsSync(join(dir, 'video-tower.safetensors')) && existsSync(join(dir, 'videoprism'))) return dir;
-  mkdirSync(root, { recursive: true });
-  const tmp = `${dir}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
   const b = BUDGETS[budget];
-  execFileSync(
-    process.execPath,
+  return sharedRun(
+    join(tmpdir(), 'vfm-videoprism-teachers', budget),
+    'videoprism-contrastive',
     [
-      VFM_TRAIN,
-      'videoprism-contrastive',
-      `--out=${tmp}`,
-      '--no-progress',
       `--steps=${b.teacherSteps}`,
       `--batchSize=${b.teacherBatch}`,
       `--data.size=${b.teacherClips}`,
@@ -96,14 +82,8 @@ function teacherRun(budget: Budget): string {
       '--optim.lr=1e-3',
       ...common(b),
     ],
-    { stdio: 'ignore' },
+    ['video-tower.safetensors', 'videoprism/videoprism.json'],
   );
-  if (existsSync(join(dir, 'video-tower.safetensors'))) rmSync(tmp, { recursive: true, force: true });
-  else {
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(tmp, dir);
-  }
-  return dir;
 }
 
 const ARMS = {

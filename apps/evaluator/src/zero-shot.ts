@@ -84,11 +84,11 @@ export function videoTextFolder(path: string): string {
 /** Recall of a random ranking of n items at k. */
 const chanceAt = (k: number, n: number) => Math.min(1, k / n);
 
-async function synth4dClips(
+function synth4dClips(
   clip: readonly number[],
   count: number,
   objects?: number,
-): Promise<{ clips: LabeledClip[]; classes: string[] }> {
+): { clips: LabeledClip[]; classes: string[] } {
   const config = taskConfig('actions', {
     frames: clip[0],
     height: clip[1],
@@ -213,7 +213,7 @@ export async function zeroShotEvaluate(options: ZeroShotOptions): Promise<ZeroSh
       log(`${spec.name}: ${data} at ${clip.join(' x ')}`);
       const { clips, classes } = options.manifest
         ? await manifestClips(options.manifest, clip, seed)
-        : await synth4dClips(clip, options.clips ?? 64, options.objects);
+        : synth4dClips(clip, options.clips ?? 64, options.objects);
       const tasks: [
         ZeroShotRow['task'],
         () => Promise<{ n: number; metrics: Record<string, number>; chance: Record<string, number> }>,

@@ -1,6 +1,4 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Clip, ClipBatch } from '@vfmkit/core';
 import { ConfigError } from '@vfmkit/core';
 import { checkEmbeddings, type Embedder, EmbedderError } from '@vfmkit/recllm';
@@ -118,7 +116,7 @@ export function videoTextEmbedder(
  * @throws AppConfigError when the folder holds no video-text model.
  */
 export async function openVideoTextEmbedder(dir: string): Promise<VideoTextEmbedder> {
-  const { findVideoTextFolder, VIDEO_TEXT_FILES, VideoTextModel } = await import(
+  const { findVideoTextFolder, readVideoTextModel, VIDEO_TEXT_FILES, VideoTextModel } = await import(
     '@vfmkit/videoprism-distill/onnx'
   );
   const folder = findVideoTextFolder(dir);
@@ -127,9 +125,10 @@ export async function openVideoTextEmbedder(dir: string): Promise<VideoTextEmbed
       `--embedder ${dir}: no video-text model there (neither ${VIDEO_TEXT_FILES.manifest} nor videoprism/${VIDEO_TEXT_FILES.manifest}); train one with vfm-train videoprism-contrastive`,
       { key: 'embedder' },
     );
-  const hash = createHash('sha256');
-  for (const file of [VIDEO_TEXT_FILES.video, VIDEO_TEXT_FILES.text, VIDEO_TEXT_FILES.tokenizer])
-    hash.update(await readFile(join(folder, file)));
-  const model = await VideoTextModel.load(folder);
+  // Read once: the hash and the sessions come from the same bytes.
+  const parts = await readVideoTextModel(folder);
+  const hash = createHash('sha256').update(parts.video).update(parts.text);
+  hash.update(typeof parts.tokenizer === 'string' ? parts.tokenizer : JSON.stringify(parts.tokenizer));
+  const model = await VideoTextModel.load(parts);
   return videoTextEmbedder(model, `videoprism:${hash.digest('hex').slice(0, 12)}`);
 }

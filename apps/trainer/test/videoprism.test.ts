@@ -16,12 +16,7 @@ const root = mkdtempSync(join(tmpdir(), 'vfm-videoprism-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** A nano stage-1 or stage-2 run on 4 x 16 x 16 synth4d clips (tubelets 2 x 8 x 8: 8 tokens). */
-function nano(
-  recipe: string,
-  name: string,
-  extra: string[] = [],
-  data = ['--data.source=synth4d', '--data.size=8'],
-) {
+function nano(recipe: string, name: string, extra: string[] = []) {
   return resolveConfig(recipe, {
     overrides: [
       `--out=${join(root, name)}`,

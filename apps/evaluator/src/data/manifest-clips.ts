@@ -22,26 +22,29 @@ export function clipFrames(entry: ResolvedEntry, info: VideoInfo, T: number): In
 }
 
 /**
- * Decodes entries at a clip size `[T, H, W]` (T frames spread over each entry's span, resized to
- * H x W), two files at a time; any unreadable video fails the call.
+ * One entry decoded at a clip size `[T, H, W]`: T frames spread over its span (see {@link clipFrames}),
+ * resized to H x W in ffmpeg.
+ * @returns the pixels `[T, H, W, 3]`, the source frames they came from and the video's info.
+ */
+export async function decodeEntry(
+  entry: ResolvedEntry,
+  [T, H, W]: readonly number[],
+): Promise<{ rgb: Float32Array; frames: Int32Array; info: VideoInfo }> {
+  const info = await probeVideo(entry.file);
+  const frames = clipFrames(entry, info, T);
+  const c = await decodeClip(entry.file, { indices: frames, size: { width: W, height: H }, info });
+  return { rgb: c.data, frames, info };
+}
+
+/**
+ * Decodes entries at a clip size `[T, H, W]` ({@link decodeEntry}), two files at a time; any unreadable
+ * video fails the call.
  * @returns `[T, H, W, 3]` float32 pixels per entry, in order.
  */
 export async function decodeEntries(
   entries: readonly ResolvedEntry[],
-  [T, H, W]: readonly number[],
+  clip: readonly number[],
 ): Promise<Float32Array[]> {
   const pool = new DecodePool(2);
-  return Promise.all(
-    entries.map((entry) =>
-      pool.run(async () => {
-        const info = await probeVideo(entry.file);
-        const c = await decodeClip(entry.file, {
-          indices: clipFrames(entry, info, T),
-          size: { width: W, height: H },
-          info,
-        });
-        return c.data;
-      }),
-    ),
-  );
+  return Promise.all(entries.map((entry) => pool.run(async () => (await decodeEntry(entry, clip)).rgb)));
 }

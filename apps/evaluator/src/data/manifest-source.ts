@@ -12,15 +12,13 @@ import {
 } from '@vfmkit/probes';
 import {
   DecodePool,
-  decodeClip,
   labelVocabulary,
-  probeVideo,
   type ResolvedEntry,
   readManifest,
   type SkipReport,
 } from '@vfmkit/video';
 import { EvaluatorError, UnreadableVideosError } from '../errors';
-import { clipFrames, type ManifestClip } from './manifest-clips';
+import { decodeEntry, type ManifestClip } from './manifest-clips';
 import type { TaskData, TaskSource } from './task-source';
 
 /** Splits that count as test data; `train` is the training data. */
@@ -88,20 +86,13 @@ export async function manifestSources(
     let all = decoded.get(size);
     if (!all) {
       log(`decoding ${manifest.entries.length} videos of ${dataset} at ${clip.join(' x ')}`);
-      const [T, H, W] = clip;
       const skipped: SkipReport[] = [];
       all = Promise.all(
         manifest.entries.map((entry) =>
           pool.run(async (): Promise<ManifestClip | undefined> => {
             try {
-              const info = await probeVideo(entry.file);
-              const frames = clipFrames(entry, info, T);
-              const c = await decodeClip(entry.file, {
-                indices: frames,
-                size: { width: W, height: H },
-                info,
-              });
-              return { rgb: c.data, ...labelsOnClip(entry, frames, info.fps, classOf) };
+              const { rgb, frames, info } = await decodeEntry(entry, clip);
+              return { rgb, ...labelsOnClip(entry, frames, info.fps, classOf) };
             } catch (e) {
               if (options.strict || !(e instanceof VfmError) || e instanceof ConfigError) throw e;
               const details = e.details as { reason?: string };

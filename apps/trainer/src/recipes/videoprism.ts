@@ -15,7 +15,7 @@
  *   exported), the student's global path with the teacher's text tower is written as `videoprism/`, a
  *   `VideoTextModel` for zero-shot use.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Clip, ConfigError, type Rng, tokenGridOf, writeFileAtomic } from '@vfmkit/core';
 import { crossModalRetrieval } from '@vfmkit/metrics';
@@ -59,23 +59,26 @@ export const VIDEOPRISM_FILES = {
 /** Held-out clips scored at every checkpoint. */
 const EVAL_CLIPS = 16;
 
-/** Tokenizers by tokenizer.json contents (the file is small; its text is the cache key). */
-const tokenizers = new Map<string, TextTokenizer>();
+/** Tokenizers by file, with the file's modification time they were read at. */
+const tokenizers = new Map<string, { mtimeMs: number; tokenizer: TextTokenizer }>();
 
-/** The run's tokenizer (`<out>/tokenizer.json`, written by `prepare`). */
+/**
+ * The run's tokenizer (`<out>/tokenizer.json`, written by `prepare`), read once per file version: the
+ * batch builder calls this every step.
+ */
 export function runTokenizer(config: TrainConfig): TextTokenizer {
   const file = join(resolve(config.out), VIDEOPRISM_FILES.tokenizer);
   if (!existsSync(file))
     throw new ConfigError(`${file} is missing: the videoprism-contrastive recipe writes it before training`, {
       key: 'out',
     });
-  const json = readFileSync(file, 'utf8');
-  let tok = tokenizers.get(json);
-  if (!tok) {
-    tok = TextTokenizer.fromJSON(json);
-    tokenizers.set(json, tok);
+  const { mtimeMs } = statSync(file);
+  let cached = tokenizers.get(file);
+  if (cached?.mtimeMs !== mtimeMs) {
+    cached = { mtimeMs, tokenizer: TextTokenizer.fromJSON(readFileSync(file, 'utf8')) };
+    tokenizers.set(file, cached);
   }
-  return tok;
+  return cached.tokenizer;
 }
 
 /** The captions of clips, in order. @throws ConfigError naming the first clip without one. */

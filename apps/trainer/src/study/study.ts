@@ -4,6 +4,14 @@
  * Studies are TypeScript modules under `experiments/` whose default export is a {@link Study}.
  */
 
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The `vfm-train` launcher (shared runs are trained in a child process). */
+const VFM_TRAIN_BIN = fileURLToPath(new URL('../../bin/vfm-train.mjs', import.meta.url));
+
 /** A value of one grid axis. */
 export type AxisValue = string | number;
 
@@ -105,4 +113,32 @@ export function frozenEvalArgs(e: FrozenEval, seed: number | string): string[] {
     '--seed',
     String(seed),
   ];
+}
+
+/**
+ * A run shared by a study's cells (e.g. a frozen tokenizer or teacher), trained once by `vfm-train
+ * <recipe> <args>` into `dir`: a temp folder renamed into place when it finishes, so concurrent cells and
+ * interrupted attempts never see half a run. Reused while `dir` holds every file of `done`.
+ * @returns `dir`.
+ */
+export function sharedRun(
+  dir: string,
+  recipe: string,
+  args: readonly string[],
+  done: readonly string[],
+): string {
+  const finished = () => done.every((f) => existsSync(join(dir, f)));
+  if (finished()) return dir;
+  mkdirSync(dirname(dir), { recursive: true });
+  const tmp = `${dir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  execFileSync(process.execPath, [VFM_TRAIN_BIN, recipe, `--out=${tmp}`, '--no-progress', ...args], {
+    stdio: 'ignore',
+  });
+  if (finished()) rmSync(tmp, { recursive: true, force: true });
+  else {
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(tmp, dir);
+  }
+  return dir;
 }

@@ -21,8 +21,7 @@ import {
 import { type NamedWeights, parseVitConfig, type VitConfig, vitTokenGrid } from '@vfmkit/vit-encoder';
 import { VitModel } from '@vfmkit/vit-encoder/tfjs';
 import { type DistillConfig, type DistillConfigInput, parseDistillConfig } from '../config';
-import { TeacherMismatchError } from '../errors';
-import { loadVideoTowerCheckpointSync, resolveVideoTower, type VideoTowerConfig } from '../internal/tower';
+import { resolveVideoTower } from '../internal/tower';
 import { invertOrder } from '../masks';
 import type { TeacherTargets } from '../teacher-targets';
 
@@ -30,17 +29,8 @@ export type { TeacherTargets } from '../teacher-targets';
 
 import { embeddingStd, gatherTokensPerRow } from './internal/ops';
 import { cosineDistanceLoss } from './losses';
-import { POOL_EPS, VideoTower } from './video-tower';
-
-/**
- * Where the frozen teacher's weights come from: in memory, a tower checkpoint written by
- * `saveVideoTowerCheckpoint` (stage 1's artifact; its config must equal `config.teacher`), or a seed (a
- * random teacher, for tests and smoke runs).
- */
-export type TeacherSource =
-  | { readonly weights: NamedWeights }
-  | { readonly checkpoint: string }
-  | { readonly seed: number };
+import { checkTeacherFits, loadTeacher, type TeacherSource } from './teacher';
+import { POOL_EPS, type VideoTower } from './video-tower';
 
 /** Everything needed to build the same stage-2 model in any thread (structured-clone-able). */
 export interface DistillModelSpec {
@@ -91,41 +81,6 @@ export interface DistillBatchMasks {
   readonly visible: Int32Array;
   readonly masked: Int32Array;
   readonly order?: Int32Array;
-}
-
-/** @throws TeacherMismatchError when the teacher's clip shape, tubelet or channels differ from the student's. */
-function checkTeacherFits(student: VitConfig, teacher: VideoTowerConfig): void {
-  const t = teacher.encoder;
-  const fields = ['frames', 'imageSize', 'tubelet', 'channels'] as const;
-  for (const f of fields) {
-    if (JSON.stringify(student[f]) !== JSON.stringify(t[f]))
-      throw new TeacherMismatchError(
-        `the teacher's ${f} ${JSON.stringify(t[f])} differs from the student's ${JSON.stringify(student[f])}: its tokens would not line up`,
-        { key: f, student: student[f], teacher: t[f] },
-      );
-  }
-}
-
-function loadTeacher(config: VideoTowerConfig, source: TeacherSource): VideoTower {
-  if ('seed' in source) return VideoTower.create(config, source.seed);
-  let weights: NamedWeights;
-  if ('checkpoint' in source) {
-    const file = loadVideoTowerCheckpointSync(source.checkpoint);
-    if (JSON.stringify(file.config) !== JSON.stringify(config))
-      throw new TeacherMismatchError(
-        `the teacher checkpoint ${source.checkpoint} holds a different tower than config.teacher`,
-        { checkpoint: source.checkpoint, checkpointConfig: file.config, expected: config },
-      );
-    weights = file.weights;
-  } else weights = source.weights;
-  try {
-    return VideoTower.create(config, weights);
-  } catch (cause) {
-    throw new TeacherMismatchError(
-      `the teacher weights do not fit config.teacher (width ${config.encoder.width}, depth ${config.encoder.depth}): ${(cause as Error).message}`,
-      { width: config.encoder.width, depth: config.encoder.depth, cause },
-    );
-  }
 }
 
 /**

@@ -22,7 +22,6 @@ export {
   type DistillModelSpec,
   type DistillOutputs,
   shuffleTokens,
-  type TeacherSource,
   type TeacherTargets,
   unshuffleTokens,
 } from './distill-model';
@@ -32,6 +31,7 @@ export {
   type TemperatureBounds,
   videoTextContrastiveLoss,
 } from './losses';
+export type { TeacherSource } from './teacher';
 export { TextTransformer } from './text/text-transformer';
 export {
   POOL_EPS,
