@@ -29,8 +29,14 @@ const { config, weights } = ckpt
 
 const variants: Record<string, VitOnnxExportOptions> = {
   fp32: {},
-  'int8 dynamic, 7-bit weights (reduceRange)': { weights: 'int8' },
+  'fp32, MLP as one product (mlpBlocks 1)': { mlpBlocks: 1 },
+  'int8 dynamic, 7-bit weights (reduceRange)': { weights: 'int8', int8: { reduceRange: true } },
   'int8 dynamic, full-range weights': { weights: 'int8', int8: { reduceRange: false } },
+  'int8 dynamic, full-range, MLP as one product (mlpBlocks 1)': {
+    weights: 'int8',
+    int8: { reduceRange: false },
+    mlpBlocks: 1,
+  },
   'fp32, attention as MatMul/Softmax/MatMul': { attention: 'matmul' },
   'int8 linear, fp32 MatMul attention': { weights: 'int8', attention: 'matmul' },
   'int8 linear, int8 Q.K^T': { weights: 'int8', attention: 'matmul', int8: { attentionQK: true } },

@@ -1,3 +1,4 @@
+import { ConfigError } from '@vfmkit/core';
 import { initBackend, tf } from '@vfmkit/nn';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeVariant, initVitWeights } from '../src/index';
@@ -32,17 +33,26 @@ const cases = [
     attention: 'fused' as const,
     fusions: 'standard' as const,
   },
+  // The contrib MLP as one fc1 and one fc2 product (the default computes it in D-wide column blocks).
+  {
+    variant: 'tiny/8',
+    posEmbed: 'learned' as const,
+    finalNorm: 'tokens' as const,
+    attention: 'fused' as const,
+    mlpBlocks: 1,
+  },
 ];
 
 describe.each(cases)(
-  'tfjs vs ONNX Runtime, $variant ($posEmbed positions, $attention attention, $fusions fusions)',
+  'tfjs vs ONNX Runtime, $variant ($posEmbed positions, $attention attention, $fusions fusions, $mlpBlocks MLP blocks)',
   ({
     variant,
     posEmbed,
     finalNorm,
     attention,
     fusions,
-  }: (typeof cases)[number] & { fusions?: 'standard' }) => {
+    mlpBlocks,
+  }: (typeof cases)[number] & { fusions?: 'standard'; mlpBlocks?: number }) => {
     const config = decodeVariant(variant, {
       frames: 4,
       imageSize: [32, 32],
@@ -56,14 +66,23 @@ describe.each(cases)(
     it('batch 1 and 3, all tokens and a visible-token index, agree to 1e-4', async () => {
       const model = VitModel.create(config, weights);
       const encoders = {
-        all: await VideoEncoder.load(exportVitOnnx(config, weights, { attention, fusions }), {
+        all: await VideoEncoder.load(exportVitOnnx(config, weights, { attention, fusions, mlpBlocks }), {
           device: 'cpu',
         }),
         visible: await VideoEncoder.load(
-          exportVitOnnx(config, weights, { visibleInput: true, attention, fusions }),
+          exportVitOnnx(config, weights, { visibleInput: true, attention, fusions, mlpBlocks }),
           {
             device: 'cpu',
           },
+        ),
+        // The same graph run one clip per ORT run (runTokens below a clip's tokens), joined by embed.
+        sliced: await VideoEncoder.load(exportVitOnnx(config, weights, { attention, fusions, mlpBlocks }), {
+          device: 'cpu',
+          runTokens: 8,
+        }),
+        slicedVisible: await VideoEncoder.load(
+          exportVitOnnx(config, weights, { visibleInput: true, attention, fusions, mlpBlocks }),
+          { device: 'cpu', runTokens: 8 },
         ),
       };
       for (const batch of [1, 3]) {
@@ -78,21 +97,43 @@ describe.each(cases)(
           tf.dispose(ref);
           expect(tf.memory().numTensors).toBe(before);
 
-          const e = await (vis ? encoders.visible : encoders.all).embed(clips, { visible: vis });
-          expect(e.dims).toEqual([batch, vis ? 9 : 32, config.width]);
-          expect(relErr(e.tokens, tokens)).toBeLessThan(1e-4);
-          expect(relErr(e.pooled, pooled)).toBeLessThan(1e-4);
-          expect(relErr(e.logits as Float32Array, logits)).toBeLessThan(1e-4);
-          expect(relErr(e.intermediates.get(0) as Float32Array, l0)).toBeLessThan(1e-4);
-          expect(relErr(e.intermediates.get(1) as Float32Array, l1)).toBeLessThan(1e-4);
+          const pair = vis ? [encoders.visible, encoders.slicedVisible] : [encoders.all, encoders.sliced];
+          for (const encoder of pair) {
+            const e = await encoder.embed(clips, { visible: vis });
+            expect(e.dims).toEqual([batch, vis ? 9 : 32, config.width]);
+            expect(relErr(e.tokens, tokens)).toBeLessThan(1e-4);
+            expect(relErr(e.pooled, pooled)).toBeLessThan(1e-4);
+            expect(relErr(e.logits as Float32Array, logits)).toBeLessThan(1e-4);
+            expect(relErr(e.intermediates.get(0) as Float32Array, l0)).toBeLessThan(1e-4);
+            expect(relErr(e.intermediates.get(1) as Float32Array, l1)).toBeLessThan(1e-4);
+          }
         }
       }
-      await encoders.all.dispose();
-      await encoders.visible.dispose();
+      for (const encoder of Object.values(encoders)) await encoder.dispose();
       model.dispose();
     });
   },
 );
+
+describe('ONNX export options', () => {
+  it('names an mlpBlocks that does not divide the MLP width', () => {
+    const config = decodeVariant('nano/8', { frames: 4, imageSize: [32, 32] });
+    const weights = initVitWeights(config, 3);
+    expect(() => exportVitOnnx(config, weights, { mlpBlocks: 3 })).toThrow(ConfigError);
+    expect(() => exportVitOnnx(config, weights, { mlpBlocks: 3 })).toThrow(
+      `mlpBlocks 3 does not divide the MLP width ${config.mlpDim}`,
+    );
+    expect(() => exportVitOnnx(config, weights, { mlpBlocks: 0 })).toThrow(ConfigError);
+  });
+
+  it('names a runTokens below 1', async () => {
+    const config = decodeVariant('nano/8', { frames: 4, imageSize: [32, 32] });
+    const bytes = exportVitOnnx(config, initVitWeights(config, 3));
+    await expect(VideoEncoder.load(bytes, { device: 'cpu', runTokens: 0 })).rejects.toThrow(
+      'runTokens must be at least 1 (or Infinity), got 0',
+    );
+  });
+});
 
 describe('ONNX export at another clip size', () => {
   it('resamples positions like the tfjs model does (8 frames of 48 x 32)', async () => {

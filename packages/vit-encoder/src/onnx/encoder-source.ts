@@ -189,8 +189,9 @@ function layersFor(config: VitConfig, options: EncoderSourceOptions): readonly n
 function exportKey(config: VitConfig, options: EncoderSourceOptions): string {
   const layers = layersFor(config, options);
   const o = {
-    // v2: the exporter's fused graph form (BiasGelu, folded pixel normalisation) and `maxClip`
-    v: 2,
+    // v2: the exporter's fused graph form (BiasGelu, folded pixel normalisation) and `maxClip`;
+    // v3: Q, K, V as three products and the MLP in column blocks
+    v: 3,
     layers: layers ? [...layers].sort((a, b) => a - b) : null,
     clip: options.clip ?? null,
     attention: options.attention ?? 'fused',

@@ -54,6 +54,13 @@ export interface VitOnnxExportOptions {
    * optimizer fuses into Gelu/BiasGelu.
    */
   readonly fusions?: 'contrib' | 'standard';
+  /**
+   * With `contrib` fusions, the MLP is computed in this many column blocks, each block's fc1 slice,
+   * BiasGelu and fc2 slice in turn, and the blocks' products summed (see BENCHMARKS.md: each block's
+   * hidden slice is still in cache when it is read). Must divide the MLP width. Default: blocks of the
+   * model's width D (4 for an MLP ratio of 4); 1 writes one fc1 and one fc2 product.
+   */
+  readonly mlpBlocks?: number;
 }
 
 /** What an exported encoder says about itself (stored as the model's `config` metadata). */
@@ -170,6 +177,14 @@ export function buildVitGraph(
       value: true,
     });
   }
+  const mlpBlocks =
+    options.mlpBlocks ?? (config.mlpDim % config.width === 0 ? config.mlpDim / config.width : 1);
+  if (!Number.isInteger(mlpBlocks) || mlpBlocks < 1 || config.mlpDim % mlpBlocks !== 0) {
+    throw new ConfigError(`mlpBlocks ${mlpBlocks} does not divide the MLP width ${config.mlpDim}`, {
+      key: 'mlpBlocks',
+      value: mlpBlocks,
+    });
+  }
   const meta: VitOnnxMeta = {
     kind: 'vfmkit.vit-encoder',
     vit: config,
@@ -256,9 +271,20 @@ export function buildVitGraph(
   };
   const attentionOf = (h: string, b: string) => {
     if (meta.attention === 'fused') {
+      // Q, K and V as three [D, D] products, not one [D, 3D] product and a Split: no Split pass, and
+      // ORT's MatMul ran faster at these widths (BENCHMARKS.md). The qkv bias goes inside the kernel.
       const qkvBias = contrib ? bias(`${b}.attn.qkv`) : undefined;
-      const qkv = linear(h, `${b}.attn.qkv`, 3 * d, d, !qkvBias);
-      const [qv, kv, vv] = g.node('Split', [qkv], { axis: attr.int(2) }, { outputs: 3 });
+      const w = get(weights, `${b}.attn.qkv.weight`);
+      const own = !qkvBias ? bias(`${b}.attn.qkv`) : undefined;
+      const [qv, kv, vv] = [0, 1, 2].map((j) =>
+        g.linear(
+          h,
+          transposed(w.subarray(j * d * d, (j + 1) * d * d), d, d),
+          [d, d],
+          own?.subarray(j * d, (j + 1) * d),
+          `${b}.attn.${'qkv'[j]}`,
+        ),
+      );
       const inputs = qkvBias ? [qv, kv, vv, g.f32(qkvBias, [3 * d], `${b}.attn.qkv.bias`)] : [qv, kv, vv];
       return g.node(
         'MultiHeadAttention',
@@ -283,6 +309,45 @@ export function buildVitGraph(
     const att = g.matmul(g.softmax(logits, -1), vh);
     return g.reshape(g.transpose(att, [0, 2, 1, 3]), [0, 0, d]);
   };
+  /**
+   * The MLP without its fc2 bias, in `mlpBlocks` column blocks: block j is
+   * `BiasGelu(h @ W1[:, j]) @ W2[j, :]`, and the blocks' products are summed. The same sums as one
+   * `[D, 4D]` and one `[4D, D]` product, but each block's `[N, D]` hidden slice is still in cache when
+   * its GELU and its fc2 product read it (`mlpBlocks`, BENCHMARKS.md).
+   */
+  const mlpInBlocks = (h2: string, b: string) => {
+    const m = config.mlpDim;
+    const blocks = mlpBlocks;
+    const width = m / blocks;
+    const w1 = transposed(get(weights, `${b}.mlp.fc1.weight`), m, d); // [D, M]
+    const w2 = transposed(get(weights, `${b}.mlp.fc2.weight`), d, m); // [M, D]
+    const b1 = bias(`${b}.mlp.fc1`);
+    let out: string | undefined;
+    for (let j = 0; j < blocks; j++) {
+      const cols = new Float32Array(d * width);
+      for (let r = 0; r < d; r++)
+        cols.set(w1.subarray(r * m + j * width, r * m + (j + 1) * width), r * width);
+      const name = blocks === 1 ? `${b}.mlp` : `${b}.mlp.${j}`;
+      const pre = g.linear(h2, cols, [d, width], undefined, `${name}.fc1`);
+      const hidden = b1
+        ? g.node(
+            'BiasGelu',
+            [pre, g.f32(b1.subarray(j * width, (j + 1) * width), [width], `${name}.fc1.bias`)],
+            {},
+            { domain: 'com.microsoft' },
+          )[0]
+        : g.node('Gelu', [pre], {}, { domain: 'com.microsoft' })[0];
+      const part = g.linear(
+        hidden,
+        w2.subarray(j * width * d, (j + 1) * width * d),
+        [width, d],
+        undefined,
+        `${name}.fc2`,
+      );
+      out = out === undefined ? part : g.add(out, part);
+    }
+    return out as string;
+  };
   let tokens: string | undefined;
   if (contrib) {
     // x -> LN1 once; then per block: SkipLN(x, proj) gives LN2 input and the residual sum, and
@@ -292,17 +357,7 @@ export function buildVitGraph(
       const b = `blocks.${i}`;
       const proj = linear(attentionOf(h, b), `${b}.attn.proj`, d, d, false);
       const [h2, mid] = skipNorm(x, proj, `${b}.attn.proj`, `${b}.norm2`);
-      const fc1 = linear(h2, `${b}.mlp.fc1`, config.mlpDim, d, false);
-      const b1 = bias(`${b}.mlp.fc1`);
-      const hidden = b1
-        ? g.node(
-            'BiasGelu',
-            [fc1, g.f32(b1, [config.mlpDim], `${b}.mlp.fc1.bias`)],
-            {},
-            { domain: 'com.microsoft' },
-          )[0]
-        : g.node('Gelu', [fc1], {}, { domain: 'com.microsoft' })[0];
-      const fc2 = linear(hidden, `${b}.mlp.fc2`, d, config.mlpDim, false);
+      const fc2 = mlpInBlocks(h2, b);
       const last = i === config.depth - 1;
       if (!last || config.finalNorm === 'tokens') {
         const [next, sum] = skipNorm(mid, fc2, `${b}.mlp.fc2`, last ? 'norm' : `blocks.${i + 1}.norm1`);

@@ -16,6 +16,15 @@ export interface VideoEncoderOptions extends EncoderSourceOptions {
   readonly spinning?: boolean;
   /** Where the fallback notice goes (default `console.warn`). */
   readonly log?: (line: string) => void;
+  /**
+   * Most tokens per ONNX Runtime run on the CPU provider: `embed` runs a batch in slices of
+   * `max(1, floor(runTokens / tokens per clip))` clips and joins the outputs. Default 1568 (one
+   * 16 x 224 x 224 clip of 16 x 16 x 2 tubelets): on the 2-core test machine ViT-S and ViT-B ran
+   * 15-18% faster at batch 4-8 of such clips one clip per run than the whole batch in one run, and
+   * small clips fastest at about that many tokens per run (BENCHMARKS.md). `Infinity` runs every batch
+   * whole, as the CUDA provider always does.
+   */
+  readonly runTokens?: number;
 }
 
 /** Features of a batch of clips. Arrays are copies owned by the caller. */
@@ -48,6 +57,9 @@ export interface LongEmbedding {
   readonly weights: Float32Array;
 }
 
+/** Default {@link VideoEncoderOptions.runTokens}. */
+const DEFAULT_RUN_TOKENS = 1568;
+
 /**
  * A video encoder exported by `exportVitOnnx`, run by ONNX Runtime (CUDA or CPU). Pixel normalisation and
  * tubelet cutting happen inside the graph: feed `[0, 1]` RGB clips.
@@ -57,6 +69,8 @@ export class VideoEncoder {
     private readonly session: OnnxSession,
     /** What the model was exported with (config, clip size, exposed layers). */
     readonly meta: VitOnnxMeta,
+    /** Most tokens per run (see {@link VideoEncoderOptions.runTokens}). */
+    private readonly runTokens: number,
     /** Where the model came from (absent when it was loaded from bytes). */
     readonly source?: EncoderSource,
   ) {}
@@ -91,6 +105,13 @@ export class VideoEncoder {
         },
       );
     }
+    const runTokens = options.runTokens ?? DEFAULT_RUN_TOKENS;
+    if (!(runTokens >= 1)) {
+      throw new ConfigError(`runTokens must be at least 1 (or Infinity), got ${runTokens}`, {
+        key: 'runTokens',
+        value: runTokens,
+      });
+    }
     const session = await openSession(file, {
       device: options.device ?? 'auto',
       threads: options.threads,
@@ -98,7 +119,7 @@ export class VideoEncoder {
       log: options.log,
       reuseOutputs: false,
     });
-    return new VideoEncoder(session, meta, source);
+    return new VideoEncoder(session, meta, session.provider === 'cpu' ? runTokens : Infinity, source);
   }
 
   /**
@@ -141,7 +162,8 @@ export class VideoEncoder {
         dims: [B, v.length / B],
       };
     }
-    const out = await this.session.run(feeds);
+    const tokensPerClip = options.visible ? options.visible.length / B : grid.t * grid.h * grid.w;
+    const out = await this.runInSlices(feeds, B, Math.max(1, Math.floor(this.runTokens / tokensPerClip)));
     // The session does not reuse output buffers (reuseOutputs: false): each run's arrays are fresh and
     // already the caller's, so they are handed over without a copy.
     const copy = (name: string) => out[name].data as Float32Array;
@@ -156,6 +178,44 @@ export class VideoEncoder {
       dims: [dims[0], dims[1], d],
       grid,
     };
+  }
+
+  /**
+   * Runs the session on slices of `per` clips along the batch axis of every feed and joins each
+   * output along its batch axis (one run, no copies, when the batch fits).
+   */
+  private async runInSlices(
+    feeds: Record<string, TypedTensor>,
+    B: number,
+    per: number,
+  ): Promise<Record<string, TypedTensor>> {
+    if (per >= B) return this.session.run(feeds);
+    const parts: Record<string, TypedTensor>[] = [];
+    for (let b0 = 0; b0 < B; b0 += per) {
+      const n = Math.min(per, B - b0);
+      const slice: Record<string, TypedTensor> = {};
+      for (const [name, t] of Object.entries(feeds)) {
+        const row = t.data.length / B;
+        slice[name] = {
+          ...t,
+          data: t.data.subarray(b0 * row, (b0 + n) * row),
+          dims: [n, ...t.dims.slice(1)],
+        } as TypedTensor;
+      }
+      parts.push(await this.session.run(slice));
+    }
+    const joined: Record<string, TypedTensor> = {};
+    for (const name of Object.keys(parts[0])) {
+      const first = parts[0][name];
+      const data = new Float32Array(parts.reduce((a, p) => a + p[name].data.length, 0));
+      let at = 0;
+      for (const p of parts) {
+        data.set(p[name].data as Float32Array, at);
+        at += p[name].data.length;
+      }
+      joined[name] = { dtype: 'float32', data, dims: [B, ...first.dims.slice(1)] };
+    }
+    return joined;
   }
 
   /**
