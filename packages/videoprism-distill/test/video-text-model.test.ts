@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CheckpointError, type ClipBatch, Rng, ShapeError } from '@vfmkit/core';
+import { CheckpointError, type ClipBatch, ConfigError, Rng, ShapeError } from '@vfmkit/core';
 import { initBackend, tf } from '@vfmkit/nn';
 import type { NamedWeights } from '@vfmkit/vit-encoder';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -111,6 +111,11 @@ describe('VideoTextModel (ONNX Runtime) against the tfjs towers', () => {
     expect(ev).toBeLessThan(1e-4);
     expect(et).toBeLessThan(1e-4);
     expect(es).toBeLessThan(1e-4);
+    // The same batch one clip per ORT run (runTokens below a clip's tokens), joined by embedVideo.
+    const sliced = await VideoTextModel.load(dir, { device: 'cpu', runTokens: 1 });
+    expect(maxErr((await sliced.embedVideo(data.clips as ClipBatch)).data, vRef.flat())).toBeLessThan(1e-4);
+    await sliced.dispose();
+    await expect(VideoTextModel.load(dir, { device: 'cpu', runTokens: 0 })).rejects.toThrow(ConfigError);
     // Rows are unit vectors and not all alike.
     expect(Math.hypot(...v.data.subarray(0, 32))).toBeCloseTo(1, 5);
     expect(Math.abs(sim.data[0] - sim.data[1])).toBeGreaterThan(1e-3);

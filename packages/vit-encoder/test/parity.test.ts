@@ -1,5 +1,6 @@
 import { ConfigError } from '@vfmkit/core';
 import { initBackend, tf } from '@vfmkit/nn';
+import { readModelInfo } from '@vfmkit/onnx';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeVariant, initVitWeights } from '../src/index';
 import { exportVitOnnx, VideoEncoder } from '../src/onnx/index';
@@ -33,13 +34,13 @@ const cases = [
     attention: 'fused' as const,
     fusions: 'standard' as const,
   },
-  // The contrib MLP as one fc1 and one fc2 product (the default computes it in D-wide column blocks).
+  // The contrib MLP in D-wide column blocks (the default from 1024 tokens per clip; these clips have 32).
   {
     variant: 'tiny/8',
     posEmbed: 'learned' as const,
     finalNorm: 'tokens' as const,
     attention: 'fused' as const,
-    mlpBlocks: 1,
+    mlpBlocks: 4,
   },
 ];
 
@@ -124,6 +125,17 @@ describe('ONNX export options', () => {
       `mlpBlocks 3 does not divide the MLP width ${config.mlpDim}`,
     );
     expect(() => exportVitOnnx(config, weights, { mlpBlocks: 0 })).toThrow(ConfigError);
+  });
+
+  it('writes the MLP in D-wide blocks by default from 1024 tokens per clip, else as one product', async () => {
+    const config = decodeVariant('nano/8', { frames: 4, imageSize: [32, 32] });
+    const weights = initVitWeights(config, 3);
+    const matmuls = async (clip: readonly [number, number, number]) =>
+      (await readModelInfo(exportVitOnnx(config, weights, { clip }))).ops.MatMul;
+    const blocks = config.mlpDim / config.width;
+    // Per layer: Q, K, V, proj, and one fc1 and one fc2 product per block; plus the patch embedding.
+    expect(await matmuls([4, 32, 32])).toBe(config.depth * (4 + 2) + 1); // 32 tokens
+    expect(await matmuls([8, 128, 128])).toBe(config.depth * (4 + 2 * blocks) + 1); // 1024 tokens
   });
 
   it('names a runTokens below 1', async () => {

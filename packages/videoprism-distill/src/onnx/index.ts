@@ -34,6 +34,7 @@ export {
   VIDEO_TEXT_FORMAT,
   type VideoTextManifest,
   VideoTextModel,
+  type VideoTextModelOptions,
   type VideoTextModelParts,
   type VideoTextModelSource,
   videoTextModelFiles,

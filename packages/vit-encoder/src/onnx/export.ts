@@ -57,11 +57,17 @@ export interface VitOnnxExportOptions {
   /**
    * With `contrib` fusions, the MLP is computed in this many column blocks, each block's fc1 slice,
    * BiasGelu and fc2 slice in turn, and the blocks' products summed (see BENCHMARKS.md: each block's
-   * hidden slice is still in cache when it is read). Must divide the MLP width. Default: blocks of the
-   * model's width D (4 for an MLP ratio of 4); 1 writes one fc1 and one fc2 product.
+   * hidden slice is still in cache when it is read). Must divide the MLP width. 1 writes one fc1 and
+   * one fc2 product. Default: blocks of the model's width D (4 for an MLP ratio of 4) when the exported
+   * clip has at least 1024 tokens, else 1. The blocks pay when a run has about a thousand or more rows
+   * (ViT-S: 4-8% faster at 1568) and cost when it has few (64-196 rows: 7-20% slower, the extra kernels'
+   * overhead); set it for batches of small clips run together.
    */
   readonly mlpBlocks?: number;
 }
+
+/** Default `mlpBlocks` is D-wide blocks from this many tokens per exported clip (see the option). */
+const MLP_BLOCKS_MIN_TOKENS = 1024;
 
 /** What an exported encoder says about itself (stored as the model's `config` metadata). */
 export interface VitOnnxMeta {
@@ -178,7 +184,10 @@ export function buildVitGraph(
     });
   }
   const mlpBlocks =
-    options.mlpBlocks ?? (config.mlpDim % config.width === 0 ? config.mlpDim / config.width : 1);
+    options.mlpBlocks ??
+    (tokenCount(grid) >= MLP_BLOCKS_MIN_TOKENS && config.mlpDim % config.width === 0
+      ? config.mlpDim / config.width
+      : 1);
   if (!Number.isInteger(mlpBlocks) || mlpBlocks < 1 || config.mlpDim % mlpBlocks !== 0) {
     throw new ConfigError(`mlpBlocks ${mlpBlocks} does not divide the MLP width ${config.mlpDim}`, {
       key: 'mlpBlocks',

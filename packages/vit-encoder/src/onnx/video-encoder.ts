@@ -1,5 +1,13 @@
 import { assertShape, type ClipBatch, ConfigError, ShapeError, type TokenGrid } from '@vfmkit/core';
-import { type Device, type OnnxSession, openSession, readModelInfo, type TypedTensor } from '@vfmkit/onnx';
+import {
+  DEFAULT_RUN_TOKENS,
+  type Device,
+  type OnnxSession,
+  openSession,
+  readModelInfo,
+  runInSlices,
+  type TypedTensor,
+} from '@vfmkit/onnx';
 import { type EncoderSource, type EncoderSourceOptions, resolveEncoderSource } from './encoder-source';
 import type { VitOnnxMeta } from './export';
 
@@ -56,9 +64,6 @@ export interface LongEmbedding {
   /** `[B, W]` the weight each window got (uniform for `mean`). */
   readonly weights: Float32Array;
 }
-
-/** Default {@link VideoEncoderOptions.runTokens}. */
-const DEFAULT_RUN_TOKENS = 1568;
 
 /**
  * A video encoder exported by `exportVitOnnx`, run by ONNX Runtime (CUDA or CPU). Pixel normalisation and
@@ -163,7 +168,11 @@ export class VideoEncoder {
       };
     }
     const tokensPerClip = options.visible ? options.visible.length / B : grid.t * grid.h * grid.w;
-    const out = await this.runInSlices(feeds, B, Math.max(1, Math.floor(this.runTokens / tokensPerClip)));
+    const out = await runInSlices(
+      this.session,
+      feeds,
+      Math.max(1, Math.floor(this.runTokens / tokensPerClip)),
+    );
     // The session does not reuse output buffers (reuseOutputs: false): each run's arrays are fresh and
     // already the caller's, so they are handed over without a copy.
     const copy = (name: string) => out[name].data as Float32Array;
@@ -178,44 +187,6 @@ export class VideoEncoder {
       dims: [dims[0], dims[1], d],
       grid,
     };
-  }
-
-  /**
-   * Runs the session on slices of `per` clips along the batch axis of every feed and joins each
-   * output along its batch axis (one run, no copies, when the batch fits).
-   */
-  private async runInSlices(
-    feeds: Record<string, TypedTensor>,
-    B: number,
-    per: number,
-  ): Promise<Record<string, TypedTensor>> {
-    if (per >= B) return this.session.run(feeds);
-    const parts: Record<string, TypedTensor>[] = [];
-    for (let b0 = 0; b0 < B; b0 += per) {
-      const n = Math.min(per, B - b0);
-      const slice: Record<string, TypedTensor> = {};
-      for (const [name, t] of Object.entries(feeds)) {
-        const row = t.data.length / B;
-        slice[name] = {
-          ...t,
-          data: t.data.subarray(b0 * row, (b0 + n) * row),
-          dims: [n, ...t.dims.slice(1)],
-        } as TypedTensor;
-      }
-      parts.push(await this.session.run(slice));
-    }
-    const joined: Record<string, TypedTensor> = {};
-    for (const name of Object.keys(parts[0])) {
-      const first = parts[0][name];
-      const data = new Float32Array(parts.reduce((a, p) => a + p[name].data.length, 0));
-      let at = 0;
-      for (const p of parts) {
-        data.set(p[name].data as Float32Array, at);
-        at += p[name].data.length;
-      }
-      joined[name] = { dtype: 'float32', data, dims: [B, ...first.dims.slice(1)] };
-    }
-    return joined;
   }
 
   /**
