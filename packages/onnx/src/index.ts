@@ -26,4 +26,4 @@ export {
   type SessionOptions,
   type ValueSpec,
 } from './session';
-export { DEFAULT_RUN_TOKENS, runInSlices } from './slices';
+export { checkRunTokens, DEFAULT_RUN_TOKENS, rowsPerRun, runInSlices } from './slices';

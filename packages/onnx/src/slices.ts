@@ -1,3 +1,4 @@
+import { ConfigError } from '@vfmkit/core';
 import { allocate, type TypedTensor } from './dtype';
 import { OnnxRunError } from './errors';
 import type { OnnxSession } from './session';
@@ -8,6 +9,30 @@ import type { OnnxSession } from './session';
  * The default of `runTokens` in `@vfmkit/vit-encoder` and `@vfmkit/videoprism-distill`.
  */
 export const DEFAULT_RUN_TOKENS = 1568;
+
+/**
+ * A `runTokens` option (most tokens per run), checked; {@link DEFAULT_RUN_TOKENS} when unset.
+ * @throws ConfigError below 1 (`Infinity` is allowed: whole batches).
+ */
+export function checkRunTokens(runTokens: number | undefined): number {
+  const value = runTokens ?? DEFAULT_RUN_TOKENS;
+  if (!(value >= 1))
+    throw new ConfigError(`runTokens must be at least 1 (or Infinity), got ${value}`, {
+      key: 'runTokens',
+      value,
+    });
+  return value;
+}
+
+/**
+ * Rows per run for {@link runInSlices}: `max(1, floor(runTokens / tokensPerRow))` on the CPU provider,
+ * the whole batch on CUDA (slices only pay where caches are small).
+ */
+export function rowsPerRun(session: OnnxSession, runTokens: number, tokensPerRow: number): number {
+  return session.provider === 'cpu'
+    ? Math.max(1, Math.floor(runTokens / tokensPerRow))
+    : Number.POSITIVE_INFINITY;
+}
 
 /**
  * Runs `session` on slices of at most `perRun` rows along the batch axis (axis 0) of every feed, one

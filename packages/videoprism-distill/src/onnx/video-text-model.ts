@@ -3,9 +3,10 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CheckpointError, type ClipBatch, ConfigError, ShapeError, writeFileAtomic } from '@vfmkit/core';
 import {
-  DEFAULT_RUN_TOKENS,
+  checkRunTokens,
   type OnnxSession,
   openSession,
+  rowsPerRun,
   runInSlices,
   type SessionOptions,
   tensor,
@@ -209,12 +210,8 @@ export class VideoTextModel {
     source: string | VideoTextModelParts,
     options: VideoTextModelOptions = {},
   ): Promise<VideoTextModel> {
-    const { runTokens = DEFAULT_RUN_TOKENS, ...sessionOptions } = options;
-    if (!(runTokens >= 1))
-      throw new ConfigError(`runTokens must be at least 1 (or Infinity), got ${runTokens}`, {
-        key: 'runTokens',
-        value: runTokens,
-      });
+    const { runTokens: asked, ...sessionOptions } = options;
+    const runTokens = checkRunTokens(asked);
     const parts =
       typeof source === 'string'
         ? await readVideoTextModel(source)
@@ -228,8 +225,7 @@ export class VideoTextModel {
     const video = await openSession(parts.video, sessionOptions);
     try {
       const text = await openSession(parts.text, sessionOptions);
-      const perRun = video.provider === 'cpu' ? runTokens : Number.POSITIVE_INFINITY;
-      return new VideoTextModel(parts.manifest, video, text, tokenizer, perRun);
+      return new VideoTextModel(parts.manifest, video, text, tokenizer, runTokens);
     } catch (cause) {
       await video.dispose();
       throw cause;
@@ -269,7 +265,7 @@ export class VideoTextModel {
     const out = await runInSlices(
       this.video,
       { clips: tensor(clips.data, clips.shape) },
-      Math.max(1, Math.floor(this.runTokens / tokensPerClip)),
+      rowsPerRun(this.video, this.runTokens, tokensPerClip),
     );
     const d = this.embedDim;
     return { data: l2Rows(out.embedding.data as Float32Array, b, d), shape: [b, d] };

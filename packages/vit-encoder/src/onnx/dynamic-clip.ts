@@ -3,6 +3,7 @@ import type { GraphBuilder } from '@vfmkit/onnx';
 import { type VitConfig, vitTokenGrid } from '../config';
 import type { NamedWeights } from '../named-weights';
 import { linearWeights, sincosTable } from '../pos-embed';
+import { weightData } from './weight-layout';
 
 /**
  * All interpolation matrices of one axis, stacked: `[G, G, from]`, where slab `g - 1` holds the
@@ -87,7 +88,7 @@ export function dynamicPositions(
   const mt = axisMatrix(g, train.t, maxGrid.t, sizes.gt, 't');
   const mh = axisMatrix(g, train.h, maxGrid.h, sizes.gh, 'h');
   const mw = axisMatrix(g, train.w, maxGrid.w, sizes.gw, 'w');
-  const get = (name: string) => (weights.get(name) as { data: Float32Array }).data;
+  const get = (name: string) => weightData(weights, name);
   /** `[h, w, D]`-shaped space table `[fh, fw * D]` -> `[gh, gw, D]`. */
   const space = (table: string) => {
     const alongH = g.matmul(mh, table); // [gh, fw * D]

@@ -5,6 +5,7 @@ import { checkWeights, type NamedWeights } from '../named-weights';
 import { interpolatePositions, sincosTable } from '../pos-embed';
 import { vitWeightSpecs } from '../weights';
 import { dynamicPositions, dynamicTubelets, maxGridOf } from './dynamic-clip';
+import { columnBlock, foldPixelNorm, weightData as get, transposed } from './weight-layout';
 
 /** Options of {@link exportVitOnnx}. */
 export interface VitOnnxExportOptions {
@@ -84,41 +85,6 @@ export interface VitOnnxMeta {
   readonly maxClip?: readonly [number, number, number];
   /** Absent in models exported before the option existed (they use `standard`). */
   readonly fusions?: 'contrib' | 'standard';
-}
-
-function get(weights: NamedWeights, name: string): Float32Array {
-  return (weights.get(name) as { data: Float32Array }).data;
-}
-
-/** `[OUT, IN]` (PyTorch) -> `[IN, OUT]` (ONNX MatMul's right operand). */
-function transposed(w: Float32Array, out: number, inp: number): Float32Array {
-  const t = new Float32Array(w.length);
-  for (let o = 0; o < out; o++) for (let i = 0; i < inp; i++) t[i * out + o] = w[o * inp + i];
-  return t;
-}
-
-/** Patch-embedding weight `[D, K]` and bias `[D]` with the pixel mean/std folded in (float64 sums). */
-function foldPixelNorm(
-  config: VitConfig,
-  weights: NamedWeights,
-): { weight: Float32Array; bias: Float32Array } {
-  const d = config.width;
-  const k = patchDim(config);
-  const c = config.channels;
-  const w = get(weights, 'patch_embed.weight');
-  const b = weights.has('patch_embed.bias') ? get(weights, 'patch_embed.bias') : new Float32Array(d);
-  const weight = new Float32Array(d * k);
-  const bias = new Float32Array(d);
-  for (let o = 0; o < d; o++) {
-    let shift = 0;
-    for (let j = 0; j < k; j++) {
-      const ch = j % c;
-      weight[o * k + j] = w[o * k + j] / config.pixelStd[ch];
-      shift += (w[o * k + j] * config.pixelMean[ch]) / config.pixelStd[ch];
-    }
-    bias[o] = b[o] - shift;
-  }
-  return { weight, bias };
 }
 
 /** The positional table `[N, D]` of `grid` from stored weights (resampled when `grid` differs from training). */
@@ -333,9 +299,7 @@ export function buildVitGraph(
     const b1 = bias(`${b}.mlp.fc1`);
     let out: string | undefined;
     for (let j = 0; j < blocks; j++) {
-      const cols = new Float32Array(d * width);
-      for (let r = 0; r < d; r++)
-        cols.set(w1.subarray(r * m + j * width, r * m + (j + 1) * width), r * width);
+      const cols = columnBlock(w1, d, m, j * width, width);
       const name = blocks === 1 ? `${b}.mlp` : `${b}.mlp.${j}`;
       const pre = g.linear(h2, cols, [d, width], undefined, `${name}.fc1`);
       const hidden = b1

@@ -1,10 +1,11 @@
 import { assertShape, type ClipBatch, ConfigError, ShapeError, type TokenGrid } from '@vfmkit/core';
 import {
-  DEFAULT_RUN_TOKENS,
+  checkRunTokens,
   type Device,
   type OnnxSession,
   openSession,
   readModelInfo,
+  rowsPerRun,
   runInSlices,
   type TypedTensor,
 } from '@vfmkit/onnx';
@@ -110,13 +111,7 @@ export class VideoEncoder {
         },
       );
     }
-    const runTokens = options.runTokens ?? DEFAULT_RUN_TOKENS;
-    if (!(runTokens >= 1)) {
-      throw new ConfigError(`runTokens must be at least 1 (or Infinity), got ${runTokens}`, {
-        key: 'runTokens',
-        value: runTokens,
-      });
-    }
+    const runTokens = checkRunTokens(options.runTokens);
     const session = await openSession(file, {
       device: options.device ?? 'auto',
       threads: options.threads,
@@ -124,7 +119,7 @@ export class VideoEncoder {
       log: options.log,
       reuseOutputs: false,
     });
-    return new VideoEncoder(session, meta, session.provider === 'cpu' ? runTokens : Infinity, source);
+    return new VideoEncoder(session, meta, runTokens, source);
   }
 
   /**
@@ -171,7 +166,7 @@ export class VideoEncoder {
     const out = await runInSlices(
       this.session,
       feeds,
-      Math.max(1, Math.floor(this.runTokens / tokensPerClip)),
+      rowsPerRun(this.session, this.runTokens, tokensPerClip),
     );
     // The session does not reuse output buffers (reuseOutputs: false): each run's arrays are fresh and
     // already the caller's, so they are handed over without a copy.
