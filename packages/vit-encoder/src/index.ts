@@ -53,4 +53,5 @@ export {
   type VideoMaeKeyRule,
   videoMaeConfig,
 } from './videomae';
+export { transposed, weightData } from './weight-layout';
 export { maeDecoderWeightSpecs, maeTargetDim, vitWeightSpecs, type WeightSpec } from './weights';

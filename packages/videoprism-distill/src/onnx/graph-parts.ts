@@ -1,5 +1,5 @@
 import { attr, type GraphBuilder } from '@vfmkit/onnx';
-import type { NamedWeights } from '@vfmkit/vit-encoder';
+import { type NamedWeights, transposed, weightData } from '@vfmkit/vit-encoder';
 
 /**
  * ONNX building blocks shared by the video tower and the student video exports: nn's dense, layer norm,
@@ -7,18 +7,6 @@ import type { NamedWeights } from '@vfmkit/vit-encoder';
  * by name (PyTorch layout, linear weights `[OUT, IN]`). Each computes what the tfjs layer of the same
  * name computes.
  */
-
-/** The data of weight `name` (checked to exist by the caller's `checkWeights`). */
-export function weightData(weights: NamedWeights, name: string): Float32Array {
-  return (weights.get(name) as { data: Float32Array }).data;
-}
-
-/** `[OUT, IN]` row-major -> `[IN, OUT]` row-major (PyTorch layout to `x @ W`). */
-export function transposed(w: Float32Array, out: number, inp: number): Float32Array {
-  const t = new Float32Array(w.length);
-  for (let o = 0; o < out; o++) for (let i = 0; i < inp; i++) t[i * out + o] = w[o * inp + i];
-  return t;
-}
 
 /** nn's `dense`: `x @ W^T + b` with `${name}.weight` `[out, inp]` and `${name}.bias` `[out]` (when `bias`). */
 export function appendLinear(

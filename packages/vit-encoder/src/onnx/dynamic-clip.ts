@@ -3,7 +3,7 @@ import type { GraphBuilder } from '@vfmkit/onnx';
 import { type VitConfig, vitTokenGrid } from '../config';
 import type { NamedWeights } from '../named-weights';
 import { linearWeights, sincosTable } from '../pos-embed';
-import { weightData } from './weight-layout';
+import { weightData } from '../weight-layout';
 
 /**
  * All interpolation matrices of one axis, stacked: `[G, G, from]`, where slab `g - 1` holds the

@@ -3,9 +3,9 @@ import { attr, cpuHasVnni, GraphBuilder, type WeightStorage } from '@vfmkit/onnx
 import { patchDim, type VitConfig, vitTokenGrid } from '../config';
 import { checkWeights, type NamedWeights } from '../named-weights';
 import { interpolatePositions, sincosTable } from '../pos-embed';
+import { columnBlock, foldPixelNorm, weightData as get, transposed } from '../weight-layout';
 import { vitWeightSpecs } from '../weights';
 import { dynamicPositions, dynamicTubelets, maxGridOf } from './dynamic-clip';
-import { columnBlock, foldPixelNorm, weightData as get, transposed } from './weight-layout';
 
 /** Options of {@link exportVitOnnx}. */
 export interface VitOnnxExportOptions {

@@ -1,5 +1,6 @@
 import { ConfigError } from '@vfmkit/core';
 import { attr, GraphBuilder, type WeightStorage } from '@vfmkit/onnx';
+import { weightData as get, transposed } from '@vfmkit/vit-encoder';
 import {
   parseTextEncoderConfig,
   type TextEncoderConfig,
@@ -29,17 +30,6 @@ export interface TextOnnxMeta {
   readonly text: TextEncoderConfig;
   readonly idsType: 'int64' | 'int32';
   readonly weights: WeightStorage;
-}
-
-function get(weights: TextWeights, name: string): Float32Array {
-  return (weights.get(name) as { data: Float32Array }).data;
-}
-
-/** `[OUT, IN]` (PyTorch) -> `[IN, OUT]` (ONNX MatMul's right operand). */
-function transposed(w: Float32Array, out: number, inp: number): Float32Array {
-  const t = new Float32Array(w.length);
-  for (let o = 0; o < out; o++) for (let i = 0; i < inp; i++) t[i * out + o] = w[o * inp + i];
-  return t;
 }
 
 /**

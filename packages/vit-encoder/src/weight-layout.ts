@@ -1,5 +1,5 @@
-import { patchDim, type VitConfig } from '../config';
-import type { NamedWeights } from '../named-weights';
+import { patchDim, type VitConfig } from './config';
+import type { NamedWeights } from './named-weights';
 
 /**
  * How stored (PyTorch-layout) weights become the exporter's ONNX operands: transposed for MatMul, cut
@@ -7,7 +7,10 @@ import type { NamedWeights } from '../named-weights';
  */
 
 /** The fp32 data of a stored weight (present: the caller checked the weights against their specs). */
-export function weightData(weights: NamedWeights, name: string): Float32Array {
+export function weightData(
+  weights: ReadonlyMap<string, { readonly data: Float32Array }>,
+  name: string,
+): Float32Array {
   return (weights.get(name) as { data: Float32Array }).data;
 }
 
