@@ -26,6 +26,13 @@ export {
   type FeatureCacheKey,
   hashEncoderFile,
 } from './cache/feature-cache';
+export {
+  type ArrayWithShape,
+  type FeatureRows,
+  type Features,
+  featureRows,
+  pickRows,
+} from './cache/feature-rows';
 export { FeatureCacheError, ProbeError } from './errors';
 export {
   type ProbeHeadConfig,
@@ -34,7 +41,7 @@ export {
   probeHeadConfigSchema,
 } from './heads/config';
 export type { ProbeCost } from './heads/probe-head';
-export type { ArrayWithShape, ProbeLoss } from './heads/train';
+export type { ProbeLoss } from './heads/train';
 export { actionsTask } from './tasks/actions';
 export { type BoxPredictions, boxTrackingTask } from './tasks/box-tracking';
 export {

@@ -1,5 +1,5 @@
 import { type Difficulty, renderSample, type Synth4dSample, splitSeed, taskConfig } from '@vfmkit/synth4d';
-import type { ArrayWithShape } from '../src/heads/train';
+import type { ArrayWithShape } from '../src/cache/feature-rows';
 import type { TaskGeometry } from '../src/tasks/task';
 
 /** Clip size of the task-head tests: 8 frames of 32 x 32, tubelets 2 x 8 x 8 (a 4 x 4 x 4 token grid). */

@@ -89,6 +89,12 @@ export class SafetensorsReader {
     return info;
   }
 
+  /** Byte range `[begin, end)` of a tensor's data in the file (absolute offsets, for reads of part of it). */
+  fileRange(name: string): [number, number] {
+    const [begin, end] = this.info(name).offsets;
+    return [this.header.dataStart + begin, this.header.dataStart + end];
+  }
+
   /** Reads one tensor from disk. */
   async read(name: string): Promise<Tensor> {
     const info = this.info(name);

@@ -252,6 +252,15 @@ print(json.dumps(out))`;
       expect(reader.names()).toContain('f64');
       const t = await reader.read('f64');
       expect(Array.from(t.data as Float64Array)).toEqual([1.5, -2.25, 1e-300, Math.PI]);
+      // the file's own bytes at fileRange are the tensor's little-endian data
+      const [begin, end] = reader.fileRange('f64');
+      const raw = (await readFile(path)).subarray(begin, end);
+      expect(Array.from({ length: 4 }, (_, i) => raw.readDoubleLE(8 * i))).toEqual([
+        1.5,
+        -2.25,
+        1e-300,
+        Math.PI,
+      ]);
       await expect(reader.read('nope')).rejects.toBeInstanceOf(CheckpointError);
     } finally {
       await reader.close();

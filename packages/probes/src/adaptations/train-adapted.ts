@@ -13,9 +13,10 @@ import {
 } from '@vfmkit/nn';
 import type { VitModel } from '@vfmkit/vit-encoder/tfjs';
 import { z } from 'zod';
+import type { ArrayWithShape } from '../cache/feature-rows';
 import { ProbeError } from '../errors';
 import type { ProbeHead } from '../heads/probe-head';
-import { type ArrayWithShape, batchLoss, type HeadTrainingInputs, trainProbeSchema } from '../heads/train';
+import { batchLoss, type HeadTrainingInputs, trainProbeSchema } from '../heads/train';
 import {
   checkTrainingRows,
   minibatches,

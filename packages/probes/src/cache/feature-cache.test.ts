@@ -2,8 +2,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FeatureCacheError } from '../errors';
+import { FeatureCacheError, ProbeError } from '../errors';
 import { FeatureCache, hashEncoderFile } from './feature-cache';
+import { pickRows } from './feature-rows';
 
 const dir = mkdtempSync(join(tmpdir(), 'vfm-probes-cache-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -55,6 +56,33 @@ describe('FeatureCache', () => {
     expect(calls).toHaveLength(3);
     const read = await cache.read(key);
     expect(read.label.data).toEqual(Float32Array.from({ length: 10 }, (_, i) => i));
+  });
+
+  it('fills without reading back, then reads any rows from the shards on disk', async () => {
+    const cache = new FeatureCache(join(dir, 'c5'));
+    const key = { encoderHash: '7777777777777777', dataKey: 'rows' };
+    await expect(cache.open(key)).rejects.toThrow(/no cached features/);
+    expect((await cache.fill(key, 10, 4, rowsFrom)).computedShards).toBe(3);
+    expect((await cache.fill(key, 10, 4, rowsFrom)).computedShards).toBe(0);
+    const { features, label } = await cache.open(key);
+    expect(features.shape).toEqual([10, 3, 4]);
+    // any order, repeats, runs that cross a shard boundary (rows 3-5 span shards 0 and 1)
+    const idx = [9, 3, 4, 5, 0, 0, 8, 1];
+    const all = rowsFrom(0, 10).features.data;
+    const expected = idx.flatMap((r) => Array.from(all.subarray(r * 12, (r + 1) * 12)));
+    expect(Array.from(features.read(idx))).toEqual(expected);
+    expect(Array.from(label.read([7, 2]))).toEqual([7, 2]);
+    // one task's rows of a shared set
+    const picked = pickRows(features, [6, 2]);
+    expect(picked.shape).toEqual([2, 3, 4]);
+    expect(Array.from(picked.read([1, 0]))).toEqual([...all.subarray(24, 36), ...all.subarray(72, 84)]);
+    expect(() => features.read([10])).toThrow(ProbeError);
+    expect(() => picked.read([2])).toThrow(ProbeError);
+    expect(() => pickRows(features, [-1])).toThrow(ProbeError);
+    // a shard deleted after open fails the read that needs it, naming it
+    unlinkSync(join(cache.folder(key), 'shard-00002.safetensors'));
+    expect(Array.from(label.read([0, 7]))).toEqual([0, 7]);
+    expect(() => label.read([8])).toThrow(/shard-00002\.safetensors is corrupt/);
   });
 
   it('keeps encoders and data keys apart and resumes a partial extraction', async () => {

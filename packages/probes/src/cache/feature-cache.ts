@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { readSafetensors, sizeOf, type Tensor, writeFileAtomic, writeSafetensors } from '@vfmkit/core';
+import { SafetensorsReader, sizeOf, type Tensor, writeFileAtomic, writeSafetensors } from '@vfmkit/core';
 import { FeatureCacheError } from '../errors';
+import { checkRows, type FeatureRows } from './feature-rows';
 
 /** Names a cached feature set: which encoder made it, over which data. */
 export interface FeatureCacheKey {
@@ -110,7 +111,9 @@ export class FeatureCache {
   }
 
   /**
-   * Returns the features of `key`, computing and writing the missing shards first.
+   * Returns the features of `key`, computing and writing the missing shards first, read back whole
+   * into memory. {@link FeatureCache.fill} and {@link FeatureCache.open} do the same for features that
+   * do not fit in memory.
    * @param rows total rows; @param shardRows rows per shard (also the batch handed to `compute`).
    * @returns each array concatenated over all rows, `[rows, ...]`, and how many shards were computed now.
    */
@@ -120,6 +123,25 @@ export class FeatureCache {
     shardRows: number,
     compute: ComputeRows,
   ): Promise<{ arrays: FeatureArrays; computedShards: number }> {
+    const { computedShards } = await this.fill(key, rows, shardRows, compute);
+    return { arrays: await this.read(key), computedShards };
+  }
+
+  /**
+   * Computes and writes the missing shards of `key` (one `compute` call per shard, each shard written
+   * while the next is computed), checks every shard against the key, and writes the manifest. Nothing is
+   * read back: at most one computed shard is held at a time.
+   * @param rows total rows; @param shardRows rows per shard (also the batch handed to `compute`).
+   * @returns how many shards were computed now (0 when all were cached).
+   * @throws FeatureCacheError for bad sizes, a cache of other sizes, a `compute` result of the wrong
+   *   shape, or a corrupt shard.
+   */
+  async fill(
+    key: FeatureCacheKey,
+    rows: number,
+    shardRows: number,
+    compute: ComputeRows,
+  ): Promise<{ computedShards: number }> {
     if (!Number.isInteger(rows) || rows <= 0 || !Number.isInteger(shardRows) || shardRows <= 0)
       throw new FeatureCacheError(
         `rows and shardRows must be positive integers, got ${rows} and ${shardRows}`,
@@ -133,6 +155,7 @@ export class FeatureCache {
         `cache for "${key.dataKey}" holds ${existing.rows} rows in shards of ${existing.shardRows}, asked for ${rows} in ${shardRows}`,
         { key: key.dataKey, rows, shardRows },
       );
+    if (existing) return { computedShards: 0 };
     await mkdir(this.folder(key), { recursive: true });
     const shards = Math.ceil(rows / shardRows);
     let computed = 0;
@@ -164,82 +187,170 @@ export class FeatureCache {
       computed++;
     }
     await writing;
-    const arrays = await this.readShards(key, rows, shardRows);
-    const layout = Object.fromEntries(
-      Object.entries(arrays).map(([k, a]) => [k, a.shape.slice(1) as number[]]),
-    );
-    if (!existing) {
-      const manifest: Manifest = {
-        encoderHash: key.encoderHash,
-        dataKey: key.dataKey,
-        rows,
-        shardRows,
-        arrays: layout,
-      };
-      await writeFileAtomic(join(this.folder(key), 'manifest.json'), [
-        new TextEncoder().encode(JSON.stringify(manifest, null, 2)),
-      ]);
-    }
-    return { arrays, computedShards: computed };
+    const layout = await this.shardLayout(key, rows, shardRows);
+    const manifest: Manifest = {
+      encoderHash: key.encoderHash,
+      dataKey: key.dataKey,
+      rows,
+      shardRows,
+      arrays: {},
+    };
+    for (const [name, a] of layout) manifest.arrays[name] = [...a.shape.slice(1)];
+    await writeFileAtomic(join(this.folder(key), 'manifest.json'), [
+      new TextEncoder().encode(JSON.stringify(manifest, null, 2)),
+    ]);
+    return { computedShards: computed };
   }
 
   /**
-   * Reads a complete cached feature set.
+   * Reads a complete cached feature set into memory.
    * @throws FeatureCacheError when `key` is not (completely) cached or a shard does not match it.
    */
   async read(key: FeatureCacheKey): Promise<FeatureArrays> {
-    const m = await this.manifest(key);
-    if (!m) throw new FeatureCacheError(`no cached features for "${key.dataKey}"`, { key: key.dataKey });
-    return this.readShards(key, m.rows, m.shardRows);
+    const out: FeatureArrays = {};
+    for (const [name, rows] of Object.entries(await this.open(key))) {
+      out[name] = { data: rows.read(Array.from({ length: rows.shape[0] }, (_, i) => i)), shape: rows.shape };
+    }
+    return out;
   }
 
-  private async readShards(key: FeatureCacheKey, rows: number, shardRows: number): Promise<FeatureArrays> {
+  /**
+   * Opens a complete cached feature set for reads from disk: one {@link FeatureRows} per array, whose
+   * `read(idx)` reads just those rows from the shards (synchronous file reads; nothing is held in
+   * memory but the shards' layout). Heads train on these a minibatch at a time.
+   * @throws FeatureCacheError when `key` is not (completely) cached or a shard does not match it; a
+   *   shard that becomes unreadable later fails its `read`.
+   */
+  async open(key: FeatureCacheKey): Promise<Record<string, FeatureRows>> {
+    const m = await this.manifest(key);
+    if (!m) throw new FeatureCacheError(`no cached features for "${key.dataKey}"`, { key: key.dataKey });
+    const layout = await this.shardLayout(key, m.rows, m.shardRows);
+    const out: Record<string, FeatureRows> = {};
+    for (const [name, a] of layout) out[name] = shardRows(name, a, m.shardRows, key);
+    return out;
+  }
+
+  /** Reads every shard's header and checks it against the key, its rows and the first shard's arrays. */
+  private async shardLayout(
+    key: FeatureCacheKey,
+    rows: number,
+    shardRows: number,
+  ): Promise<Map<string, ShardedArray>> {
     const shards = Math.ceil(rows / shardRows);
-    const out: FeatureArrays = {};
+    const layout = new Map<string, ShardedArray>();
     for (let i = 0; i < shards; i++) {
       const path = this.shardPath(key, i);
-      let file: Awaited<ReturnType<typeof readSafetensors>>;
+      const start = i * shardRows;
+      const count = Math.min(shardRows, rows - start);
+      let reader: SafetensorsReader;
       try {
-        file = await readSafetensors(path);
+        reader = await SafetensorsReader.open(path);
       } catch (cause) {
         throw corrupt(path, key, cause);
       }
-      const md = file.metadata;
-      if (
-        md.encoderHash !== key.encoderHash ||
-        md.dataKey !== key.dataKey ||
-        Number(md.start) !== i * shardRows
-      )
-        throw new FeatureCacheError(
-          `shard ${path} does not belong to "${key.dataKey}" at row ${i * shardRows}`,
-          {
+      try {
+        const md = reader.metadata;
+        if (md.encoderHash !== key.encoderHash || md.dataKey !== key.dataKey || Number(md.start) !== start)
+          throw new FeatureCacheError(`shard ${path} does not belong to "${key.dataKey}" at row ${start}`, {
             path,
             key: key.dataKey,
-          },
-        );
-      for (const [name, t] of file.tensors) {
-        if (!out[name]) {
-          if (i !== 0)
-            throw new FeatureCacheError(`shard ${path} adds array "${name}"`, { path, key: key.dataKey });
-          out[name] = {
-            data: new Float32Array(rows * sizeOf(t.shape.slice(1))),
-            shape: [rows, ...t.shape.slice(1)],
-          };
+          });
+        const names = reader.names();
+        for (const name of names) {
+          const t = reader.info(name);
+          let a = layout.get(name);
+          if (!a) {
+            if (i !== 0)
+              throw new FeatureCacheError(`shard ${path} adds array "${name}"`, { path, key: key.dataKey });
+            a = { shape: [rows, ...t.shape.slice(1)], shards: [] };
+            layout.set(name, a);
+          }
+          if (
+            t.dtype !== 'F32' ||
+            t.shape[0] !== count ||
+            sizeOf(t.shape.slice(1)) !== sizeOf(a.shape.slice(1))
+          )
+            throw new FeatureCacheError(
+              `shard ${path}: "${name}" has shape [${t.shape.join(', ')}] (${t.dtype})`,
+              {
+                path,
+                key: key.dataKey,
+              },
+            );
+          a.shards.push({ path, begin: reader.fileRange(name)[0] });
         }
-        const target = out[name];
-        const per = sizeOf(target.shape.slice(1));
-        if (sizeOf(t.shape.slice(1)) !== per || t.dtype !== 'F32')
-          throw new FeatureCacheError(
-            `shard ${path}: "${name}" has shape [${t.shape.join(', ')}] (${t.dtype})`,
-            {
-              path,
-              key: key.dataKey,
-            },
-          );
-        target.data.set(t.data as Float32Array, i * shardRows * per);
+        if (names.length !== layout.size)
+          throw new FeatureCacheError(`shard ${path} lacks an array of the first shard`, {
+            path,
+            key: key.dataKey,
+          });
+      } finally {
+        await reader.close();
       }
     }
-    return out;
+    return layout;
+  }
+}
+
+/** One array of a cached feature set: its full shape and where each shard's rows start on disk. */
+interface ShardedArray {
+  shape: readonly number[];
+  shards: { path: string; begin: number }[];
+}
+
+/** Rows of a sharded array read with positioned reads, each run of consecutive rows of a shard in one read. */
+function shardRows(name: string, a: ShardedArray, rowsPerShard: number, key: FeatureCacheKey): FeatureRows {
+  return {
+    shape: a.shape,
+    read(idx) {
+      const per = checkRows(a.shape, idx);
+      const rowBytes = per * 4;
+      const out = new Float32Array(idx.length * per);
+      const bytes = new Uint8Array(out.buffer);
+      const fds = new Map<number, number>();
+      try {
+        for (let k = 0; k < idx.length; ) {
+          const shard = Math.floor(idx[k] / rowsPerShard);
+          let run = 1;
+          while (
+            k + run < idx.length &&
+            idx[k + run] === idx[k] + run &&
+            Math.floor(idx[k + run] / rowsPerShard) === shard
+          )
+            run++;
+          const { path, begin } = a.shards[shard];
+          let fd = fds.get(shard);
+          if (fd === undefined) {
+            fd = openShard(path, key);
+            fds.set(shard, fd);
+          }
+          const length = run * rowBytes;
+          const at = begin + (idx[k] - shard * rowsPerShard) * rowBytes;
+          const got = readSync(fd, bytes, k * rowBytes, length, at);
+          if (got !== length)
+            throw new FeatureCacheError(
+              `shard ${path}: short read of "${name}" (${got} of ${length} bytes)`,
+              {
+                path,
+                key: key.dataKey,
+              },
+            );
+          k += run;
+        }
+      } finally {
+        for (const fd of fds.values()) closeSync(fd);
+      }
+      return out;
+    },
+  };
+}
+
+/** Opens a shard for reading; a shard that has gone is a corrupt entry. */
+function openShard(path: string, key: FeatureCacheKey): number {
+  try {
+    return openSync(path, 'r');
+  } catch (cause) {
+    throw corrupt(path, key, cause);
   }
 }
 

@@ -3,6 +3,7 @@ import { topKAccuracy } from '@vfmkit/metrics';
 import { createParams, crossAttention, disposeParams, initBackend, initCrossAttention, tf } from '@vfmkit/nn';
 import { attentivePoolerCost } from '@vfmkit/videoglue-score';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { type Features, featureRows, pickRows } from '../cache/feature-rows';
 import { pooledCrossAttention } from './attention';
 import { ProbeHead } from './probe-head';
 import { predictProbe, trainProbe } from './train';
@@ -242,5 +243,36 @@ describe('ProbeHead', () => {
     );
     expect(r.losses[r.losses.length - 1]).toBeLessThan(0.05 * r.losses[0]);
     head.dispose();
+  });
+
+  it('trains and predicts the same from rows read on demand as from the array in memory', () => {
+    const [B, N, D] = [40, 4, 6];
+    const tr = tokenTask(B, N, D, 21);
+    const te = tokenTask(12, N, D, 22);
+    const config = { kind: 'attentive', inputWidth: D, tokens: N, outputs: 4, heads: 2 } as const;
+    const run = (x: Features, test: Features) => {
+      const head = ProbeHead.create(config, 5);
+      try {
+        const opts = { loss: 'softmax-cross-entropy', steps: 12, batchSize: 8 } as const;
+        const fit = trainProbe(head, x, { data: tr.labels, shape: [B, 1] }, opts, 6);
+        return { losses: fit.losses, pred: predictProbe(head, test, { batchSize: 5 }).data };
+      } finally {
+        head.dispose();
+      }
+    };
+    const inMemory = run({ data: tr.data, shape: [B, N, D] }, { data: te.data, shape: [12, N, D] });
+    // the training rows inside a larger set in reverse order, picked back out: row k is row B - 1 - k
+    const reversed = new Float32Array(B * N * D);
+    for (let b = 0; b < B; b++)
+      reversed.set(tr.data.subarray(b * N * D, (b + 1) * N * D), (B - 1 - b) * N * D);
+    const onDemand = run(
+      pickRows(
+        { data: reversed, shape: [B, N, D] },
+        Array.from({ length: B }, (_, k) => B - 1 - k),
+      ),
+      featureRows({ data: te.data, shape: [12, N, D] }),
+    );
+    expect(onDemand.losses).toEqual(inMemory.losses);
+    expect(onDemand.pred).toEqual(inMemory.pred);
   });
 });

@@ -1,15 +1,10 @@
-import { assertLength, type SeedOrRng, toRng } from '@vfmkit/core';
+import { type SeedOrRng, toRng } from '@vfmkit/core';
 import { AdamW, applyUpdate, computeGradients, cosineSchedule, tf } from '@vfmkit/nn';
 import { z } from 'zod';
+import { type ArrayWithShape, type FeatureRows, type Features, featureRows } from '../cache/feature-rows';
 import { ProbeError } from '../errors';
 import { checkTrainingRows, minibatches, parseTrainingOptions, rowsTensor } from '../internal/head-training';
 import type { ProbeHead } from './probe-head';
-
-/** A flat float32 array with its shape (row-major). */
-export interface ArrayWithShape<T extends Float32Array | Int32Array = Float32Array> {
-  readonly data: T;
-  readonly shape: readonly number[];
-}
 
 /**
  * Losses of the task heads:
@@ -92,24 +87,30 @@ export function batchLoss(loss: ProbeLoss, pred: tf.Tensor, y: tf.Tensor, w?: tf
   );
 }
 
+/** Rows `idx` of features as a float32 tensor `[idx.length, ...]`. */
+function featureTensor(features: FeatureRows, idx: readonly number[]): tf.Tensor {
+  return tf.tensor(features.read(idx), [idx.length, ...features.shape.slice(1)], 'float32');
+}
+
 /**
  * Trains a probe head on cached features with AdamW (cosine schedule with warmup, gradient clipping),
  * sampling minibatches without replacement each epoch (seeded).
  *
- * @param features `[B, N, D]` (`[B, L, N, D]` for `mlap`) float32 features.
+ * @param features `[B, N, D]` (`[B, L, N, D]` for `mlap`) float32 features, in memory or read from
+ *   a feature cache's shards a minibatch at a time (`FeatureCache.open`).
  * @param targets see {@link ProbeLoss}.
  */
 export function trainProbe(
   head: ProbeHead,
-  features: ArrayWithShape,
+  features: Features,
   targets: ArrayWithShape<Float32Array | Int32Array>,
   options: TrainProbeOptions,
   seed: SeedOrRng,
 ): TrainProbeResult {
   const { condition, weights, onStep, ...rest } = options;
   const o = parseTrainingOptions('trainProbe', trainProbeSchema, rest);
-  const B = features.shape[0];
-  assertLength('features', features.data, features.shape);
+  const rows = featureRows(features);
+  const B = rows.shape[0];
   checkTrainingRows(B, 'feature rows', o.loss, { targets, condition, weights });
   if (B === 0) throw new ProbeError('no training rows', { what: 'features' });
   const rng = toRng(seed);
@@ -125,7 +126,7 @@ export function trainProbe(
   try {
     for (let step = 0; step < o.steps; step++) {
       const idx = next();
-      const x = rowsTensor(features, idx);
+      const x = featureTensor(rows, idx);
       const y = rowsTensor(targets, idx);
       const c = condition ? rowsTensor(condition, idx) : undefined;
       const w = weights ? rowsTensor(weights, idx) : undefined;
@@ -150,16 +151,16 @@ export function trainProbe(
 
 /**
  * Runs a head over features in batches.
- * @param features `[B, N, D]` (`[B, L, N, D]` for `mlap`).
+ * @param features `[B, N, D]` (`[B, L, N, D]` for `mlap`), in memory or read on demand.
  * @returns `[B, R, O]` float32 outputs (logits for classification heads).
  */
 export function predictProbe(
   head: ProbeHead,
-  features: ArrayWithShape,
+  features: Features,
   options: { batchSize?: number; condition?: ArrayWithShape } = {},
 ): ArrayWithShape {
-  const B = features.shape[0];
-  assertLength('features', features.data, features.shape);
+  const rows = featureRows(features);
+  const B = rows.shape[0];
   const bs = options.batchSize ?? 64;
   const R = head.outputRows;
   const O = head.config.outputs;
@@ -167,7 +168,7 @@ export function predictProbe(
   for (let s = 0; s < B; s += bs) {
     const idx = Array.from({ length: Math.min(bs, B - s) }, (_, k) => s + k);
     const y = tf.tidy(() => {
-      const x = rowsTensor(features, idx);
+      const x = featureTensor(rows, idx);
       const c = options.condition ? rowsTensor(options.condition, idx) : undefined;
       return head.forward(x, c);
     });

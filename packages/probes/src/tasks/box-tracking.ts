@@ -1,7 +1,7 @@
 import { type BoxTrackingMetrics, boxTrackingMetrics } from '@vfmkit/metrics';
 import type { Synth4dSample } from '@vfmkit/synth4d';
+import type { ArrayWithShape } from '../cache/feature-rows';
 import { ProbeError } from '../errors';
-import type { ArrayWithShape } from '../heads/train';
 import { fourierFeatures, fourierWidth } from '../internal/fourier';
 import { checkReadout, POOLER_READOUTS, poolerConfig, type Synth4dTask } from './task';
 

@@ -1,6 +1,6 @@
 import { type CameraPoseMetrics, cameraPoseMetrics } from '@vfmkit/metrics';
 import type { Synth4dSample } from '@vfmkit/synth4d';
-import type { ArrayWithShape } from '../heads/train';
+import type { ArrayWithShape } from '../cache/feature-rows';
 import { ALL_READOUTS, poolerConfig, type Synth4dTask } from './task';
 
 /** Predicted camera-to-world poses relative to frame 0: `[B, T, 4, 4]` row-major (frame 0 = identity). */

@@ -4,9 +4,9 @@ import {
   type MultiLabelMapResult,
   multiLabelMap,
 } from '@vfmkit/metrics';
+import type { ArrayWithShape } from '../cache/feature-rows';
 import { ProbeError } from '../errors';
 import type { ProbeHeadConfigInput } from '../heads/config';
-import type { ArrayWithShape } from '../heads/train';
 import { ALL_READOUTS, poolerConfig, type ReadoutKind, type ReadoutTask, type TaskGeometry } from './task';
 
 /** Logits `[B, C]`. */

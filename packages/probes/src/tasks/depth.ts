@@ -1,6 +1,6 @@
 import { type DepthMetrics, depthMetrics } from '@vfmkit/metrics';
 import type { Synth4dSample } from '@vfmkit/synth4d';
-import type { ArrayWithShape } from '../heads/train';
+import type { ArrayWithShape } from '../cache/feature-rows';
 import { ALL_READOUTS, poolerConfig, type Synth4dTask, type TaskGeometry } from './task';
 
 /** Depth at token resolution: `[B, t, h, w]` maps, with the cells that had ground truth. */

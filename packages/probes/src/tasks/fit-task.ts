@@ -1,13 +1,14 @@
 import { ConfigError, type SeedOrRng, toRng } from '@vfmkit/core';
 import type { Synth4dSample } from '@vfmkit/synth4d';
+import type { Features } from '../cache/feature-rows';
 import { type ProbeCost, ProbeHead } from '../heads/probe-head';
-import { type ArrayWithShape, predictProbe, trainProbe } from '../heads/train';
+import { predictProbe, trainProbe } from '../heads/train';
 import { checkReadout, type ReadoutKind, type ReadoutTask, type TaskGeometry, type TaskMetric } from './task';
 
 /** Features of a set of clips with the clips' ground truth (synth4d samples by default). */
 export interface TaskSplit<S = Synth4dSample> {
-  /** `[B, N, D]` (`[B, L, N, D]` for `mlap`). */
-  readonly features: ArrayWithShape;
+  /** `[B, N, D]` (`[B, L, N, D]` for `mlap`), in memory or read on demand (e.g. `FeatureCache.open`). */
+  readonly features: Features;
   readonly samples: readonly S[];
 }
 

@@ -1,8 +1,9 @@
 import type { TokenGrid } from '@vfmkit/core';
 import type { Synth4dSample, TaskName } from '@vfmkit/synth4d';
+import type { ArrayWithShape } from '../cache/feature-rows';
 import { ProbeError } from '../errors';
 import type { ProbeHeadConfigInput } from '../heads/config';
-import type { ArrayWithShape, ProbeLoss } from '../heads/train';
+import type { ProbeLoss } from '../heads/train';
 
 /**
  * Readout heads over frozen features: `linear` (layer norm + linear), `attentive` (the attentive pooler
