@@ -17,12 +17,17 @@ export class EvaluatorError extends VfmError {
 }
 
 /**
- * Most of a manifest's videos (more than half) could not be read: the evaluation would say little, so
- * it stops. `details.skipped` lists every unreadable video with its reason (`@vfmkit/video`'s
- * `SkipReport`), `details.total` counts the manifest's entries.
+ * A manifest's videos could not be read: more than half of them (the evaluation would say little, so it
+ * stops), or one that probed fine failed to decode while being embedded. `details.skipped` lists each
+ * unreadable video with its reason (`@vfmkit/video`'s `SkipReport`), `details.total` counts the
+ * manifest's entries.
  */
 export class UnreadableVideosError extends VfmError {
-  constructor(message: string, details: { manifest: string; total: number; skipped: readonly SkipReport[] }) {
-    super('EVAL_UNREADABLE_VIDEOS', message, details);
+  constructor(
+    message: string,
+    details: { manifest: string; total: number; skipped: readonly SkipReport[] },
+    options?: { cause?: unknown },
+  ) {
+    super('EVAL_UNREADABLE_VIDEOS', message, details, options);
   }
 }

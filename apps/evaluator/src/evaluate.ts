@@ -2,8 +2,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeMachine, Rng } from '@vfmkit/core';
 import { initBackend } from '@vfmkit/nn';
-import { describeAdaptation, FeatureCache, type ReadoutKind, type TaskMetric } from '@vfmkit/probes';
+import {
+  describeAdaptation,
+  FeatureCache,
+  pickRows,
+  type ReadoutKind,
+  type TaskMetric,
+} from '@vfmkit/probes';
 import { fitTask } from '@vfmkit/probes/tfjs';
+import { DecodePool } from '@vfmkit/video';
 import {
   ADAPTATION_METHODS,
   type ModelReport,
@@ -15,9 +22,9 @@ import { vitForwardFlops } from '@vfmkit/vit-encoder';
 import { AdaptedRunner, BACKBONE_ADAPTATIONS } from './adapted';
 import { manifestSources } from './data/manifest-source';
 import { synth4dSource } from './data/synth4d-source';
-import type { TaskSource } from './data/task-source';
+import type { EvalClip, TaskSource, TaskSplitData } from './data/task-source';
 import { backboneUnavailable, type LoadedEncoder, openEncoder, randomBaseline } from './encoders';
-import { extractFeatures } from './features';
+import { extractFeatureStream } from './features';
 import { ADAPTATIONS, type Adaptation, type EvaluateOptions, parseEvaluateOptions } from './options';
 import { htmlReport } from './report/html';
 import { markdownReport } from './report/markdown';
@@ -192,11 +199,31 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
             skipped.set(v.path, { ...rest, tasks: [task.name] });
           } else if (!seen.tasks.includes(task.name)) seen.tasks.push(task.name);
         }
-        const train = await extractFeatures(cache, l.encoder, l.onnx, `${data.dataKey}:train`, data.train);
-        const test = await extractFeatures(cache, l.encoder, l.onnx, `${data.dataKey}:test`, data.test);
-        encoders[ei].clipsEmbedded += train.computed + test.computed;
-        embedSeconds[ei] += train.computed ? train.seconds : 0;
-        embedSeconds[ei] += test.computed ? test.seconds : 0;
+        /** A split's features: its clip set embedded (or read from the cache), the split's rows of it. */
+        const embed = async ({ clips, rows }: TaskSplitData) => {
+          let logged = 0; // progress about every tenth of the set
+          const f = await extractFeatureStream(
+            cache,
+            l.encoder,
+            l.onnx,
+            clips.dataKey,
+            clips.count,
+            clips.clipAt,
+            {
+              prefetch: clips.prefetch,
+              onProgress: (done, count) => {
+                if (done < count && done - logged < count / 10) return;
+                logged = done;
+                log(`${l.name}: embedded ${done} of ${count} clips of ${clips.dataKey}`);
+              },
+            },
+          );
+          encoders[ei].clipsEmbedded += f.computed;
+          embedSeconds[ei] += f.computed ? f.seconds : 0;
+          return { tokens: pickRows(f.tokens, rows), layers: pickRows(f.layers, rows) };
+        };
+        const train = await embed(data.train);
+        const test = await embed(data.test);
         const geometry = {
           grid: m.grid,
           frames: m.clip[0],
@@ -233,8 +260,8 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
               task,
               source: l.checkpoint as string,
               geometry,
-              train: data.train,
-              test: data.test,
+              train: await withPixels(data.train),
+              test: await withPixels(data.test),
               steps,
               batchSize,
               lr,
@@ -263,8 +290,8 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
           const r = fitTask(
             task,
             geometry,
-            { features: pick(train), samples: data.train },
-            { features: pick(test), samples: data.test },
+            { features: pick(train), samples: data.train.samples },
+            { features: pick(test), samples: data.test.samples },
             { kind, steps: c.steps, batchSize: c.batchSize, lr: c.lr, encoderGflops: encoders[ei].gflops },
             new Rng(c.seed).fork(),
           );
@@ -282,7 +309,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
           });
           const key = `${task.name}\u0000${l.name}`;
           if (!c.manifest && !pictured.has(key)) {
-            const picture = readoutPicture(short, data.test as never, r.predictions, geometry);
+            const picture = readoutPicture(short, data.test.samples as never, r.predictions, geometry);
             if (picture) {
               pictured.add(key);
               pictures.push(savePicture(c.out, picture, { task: task.name, method, encoder: l.name }));
@@ -339,6 +366,17 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
   writeFileSync(files.markdown, markdownReport(report));
   writeFileSync(files.html, htmlReport(report));
   return report;
+}
+
+/**
+ * A split's samples with their pixels (`rgb`, `[T, H, W, 3]`), for the methods that train inside the
+ * backbone: these hold the split's clips in memory (made two at a time).
+ */
+async function withPixels({ clips, rows, samples }: TaskSplitData): Promise<EvalClip[]> {
+  const pool = new DecodePool(2);
+  return Promise.all(
+    rows.map((row, k) => pool.run(async () => ({ ...(samples[k] as object), rgb: await clips.clipAt(row) }))),
+  );
 }
 
 /** Writes a picture to `<out>/pictures/<task>--<encoder>.png` and describes it. */

@@ -1,13 +1,16 @@
 import type { ClipBatch } from '@vfmkit/core';
-import { type FeatureCache, hashEncoderFile } from '@vfmkit/probes';
+import { type FeatureCache, type FeatureRows, hashEncoderFile } from '@vfmkit/probes';
 import type { VideoEncoder } from '@vfmkit/vit-encoder/onnx';
 import type { EvalClip } from './data/task-source';
 import { EvaluatorError } from './errors';
 
-/** Frozen features of a set of clips: final tokens `[B, N, D]` and the last layers `[B, L, N, D]`. */
+/**
+ * Frozen features of a set of clips, read from the cache's shards on demand: final tokens `[B, N, D]`
+ * and the last layers `[B, L, N, D]`.
+ */
 export interface ClipFeatures {
-  readonly tokens: { data: Float32Array; shape: readonly number[] };
-  readonly layers: { data: Float32Array; shape: readonly number[] };
+  readonly tokens: FeatureRows;
+  readonly layers: FeatureRows;
   /** Clips embedded now (0 when every shard came from the cache), and the seconds that took. */
   readonly computed: number;
   readonly seconds: number;
@@ -37,13 +40,16 @@ export interface FeatureStreamOptions {
    * clips there are.
    */
   readonly prefetch?: number;
+  /** Called after each batch embedded now (not for cached shards): clips embedded so far in this call, of `count`. */
+  readonly onProgress?: (embedded: number, count: number) => void;
 }
 
 /**
  * Embeds `count` clips with ONNX Runtime once and caches them (safetensors shards keyed by the encoder
  * file's hash and `dataKey`), as a bounded pipeline: `clipAt(i)` (decode / render / preprocess, `[T, H, W, 3]`
  * at the encoder's clip size) is called batch by batch, up to `prefetch` batches ahead of the one ONNX
- * Runtime runs, so memory stays bounded for any number of clips. Later calls read the cache.
+ * Runtime runs. The features stay on disk and are read row by row (`FeatureRows`), so memory stays
+ * bounded for any number of clips. Later calls find the cache full and embed nothing.
  */
 export async function extractFeatureStream(
   cache: FeatureCache,
@@ -113,7 +119,7 @@ export async function extractFeatureStream(
   };
   let computed = 0;
   const t0 = performance.now();
-  const { arrays } = await cache.getOrCompute(key, count, batch, async (start, n) => {
+  await cache.fill(key, count, batch, async (start, n) => {
     for (let k = 0; k <= prefetch; k++) schedule(start + k * batch);
     const out = await (embedded.get(start) as Promise<Out>);
     embedded.delete(start);
@@ -124,20 +130,18 @@ export async function extractFeatureStream(
         value: start,
       });
     computed += n;
+    options.onProgress?.(computed, count);
     return out;
   });
-  return {
-    tokens: arrays.tokens,
-    layers: arrays.layers,
-    computed,
-    seconds: (performance.now() - t0) / 1000,
-  };
+  const seconds = (performance.now() - t0) / 1000;
+  const { tokens, layers } = await cache.open(key);
+  return { tokens, layers, computed, seconds };
 }
 
 /**
- * Embeds clips with ONNX Runtime once and caches them (safetensors shards keyed by the encoder file's
- * hash and `dataKey`); later calls read the cache. See {@link extractFeatureStream} for clips decoded on
- * the fly.
+ * Embeds clips held in memory with ONNX Runtime once and caches them (safetensors shards keyed by the
+ * encoder file's hash and `dataKey`); later calls read the cache. See {@link extractFeatureStream} for
+ * clips decoded on the fly.
  */
 export async function extractFeatures(
   cache: FeatureCache,

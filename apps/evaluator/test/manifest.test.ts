@@ -12,12 +12,13 @@ import { join } from 'node:path';
 import { labelsOnClip } from '@vfmkit/probes';
 import { renderSample, type Synth4dSample, splitSeed, taskConfig } from '@vfmkit/synth4d';
 import { decodeClip, labelVocabulary, probeVideo, readManifest, writeVideo } from '@vfmkit/video';
-import { decodeVariant, initVitWeights } from '@vfmkit/vit-encoder';
+import { decodeVariant, initVitWeights, saveVitCheckpoint } from '@vfmkit/vit-encoder';
 import { writeVitOnnx } from '@vfmkit/vit-encoder/onnx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli';
 import { clipFrames } from '../src/data/manifest-clips';
-import { splitEntries } from '../src/data/manifest-source';
+import { manifestSources, splitEntries } from '../src/data/manifest-source';
+import { UnreadableVideosError } from '../src/errors';
 import type { EvalReport } from '../src/evaluate';
 
 const FPS = 8;
@@ -120,7 +121,7 @@ describe('video manifests as evaluation data', () => {
       'clips/temporal',
       'clips/spatiotemporal',
     ]);
-    expect(report.encoders[0].clipsEmbedded).toBe(3 * 12);
+    expect(report.encoders[0].clipsEmbedded).toBe(12); // one clip set that the three tasks share
     for (const r of report.results) {
       if (r.task === 'clips/spatiotemporal' && r.method === 'linear') {
         expect(r.metrics).toBeNull();
@@ -131,6 +132,76 @@ describe('video manifests as evaluation data', () => {
     }
     expect(report.vgs.models.tiny.vgs).toBeGreaterThanOrEqual(0);
     expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('## clips/temporal');
+  });
+
+  it('one clip set per clip size that every task shares, decoded on demand; a video gone after probing is named', async () => {
+    const sources = await manifestSources(manifestPath, { seed: 0, tasks: ['classification', 'temporal'] });
+    const lines: string[] = [];
+    const [cls, temporal] = [
+      await sources[0].load([4, 16, 16], (l) => lines.push(l)),
+      await sources[1].load([4, 16, 16], () => {}),
+    ];
+    expect(lines).toEqual([`probing 12 videos of ${manifestPath}`]); // probed once for every task
+    expect(cls.train.clips).toBe(temporal.train.clips);
+    expect(cls.test.clips).toBe(cls.train.clips);
+    expect(cls.train.clips.count).toBe(12);
+    expect([cls.train.rows, cls.test.rows]).toEqual([
+      [0, 1, 2, 3, 4, 5, 6, 7],
+      [8, 9, 10, 11],
+    ]);
+    // labels from the probe alone: every other frame of the 8-frame video
+    const manifest = await readManifest(manifestPath);
+    const vocabulary = labelVocabulary(manifest.entries, { annotations: true });
+    const entry = manifest.entries[9];
+    const frames = clipFrames(entry, await probeVideo(entry.file), 4);
+    expect(Array.from(frames)).toEqual([1, 3, 5, 7]);
+    expect(temporal.test.samples[1]).toEqual(
+      labelsOnClip(entry, frames, FPS, (l) => vocabulary.indexOf(String(l))),
+    );
+    // pixels: those frames, resized by ffmpeg
+    const pixels = await cls.test.clips.clipAt(cls.test.rows[1]);
+    const direct = await decodeClip(entry.file, { indices: [1, 3, 5, 7], size: { width: 16, height: 16 } });
+    expect(pixels).toEqual(direct.data);
+    // another clip size is another set
+    expect((await sources[0].load([8, 32, 32], () => {})).train.clips.dataKey).not.toBe(
+      cls.train.clips.dataKey,
+    );
+
+    // a video removed between the probe and its decode fails the run, naming it
+    const copy = join(dir, 'vanishing.jsonl');
+    copyFileSync(join(dir, 'clip3.mp4'), join(dir, 'vanishing.mp4'));
+    const rows = readFileSync(manifestPath, 'utf8').trim().split('\n');
+    writeFileSync(
+      copy,
+      [...rows, JSON.stringify({ ...JSON.parse(rows[3]), path: 'vanishing.mp4' })].join('\n'),
+    );
+    const [vanishing] = await manifestSources(copy, { seed: 0, tasks: ['classification'] });
+    const data = await vanishing.load([4, 16, 16], () => {});
+    rmSync(join(dir, 'vanishing.mp4'));
+    const err = await Promise.resolve(data.train.clips.clipAt(12)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnreadableVideosError);
+    expect((err as Error).message).toContain(
+      'vanishing.mp4 (manifest line 13) was probed but cannot be decoded',
+    );
+    expect((err as UnreadableVideosError).details).toMatchObject({
+      skipped: [{ line: 13, code: 'VIDEO_DECODE' }],
+    });
+  });
+
+  it('vfm-eval --manifest trains the backbone (adapter) on clips decoded from the videos', async () => {
+    const config = decodeVariant('nano/8', { frames: 8, imageSize: [32, 32], exposeLayers: [0] });
+    const ckpt = join(dir, 'tiny.safetensors');
+    await saveVitCheckpoint(ckpt, config, initVitWeights(config, 3));
+    const out = join(dir, 'report-adapter');
+    const args = ['--encoder', ckpt, '--manifest', manifestPath, '--tasks', 'classification'];
+    expect(await main([...args, '--adaptations', 'frozen,adapter', '--steps', '3', '--out', out])).toBe(0);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as EvalReport;
+    expect(report.results.map((r) => [r.method, r.metrics?.[0].name])).toEqual([
+      ['frozen', 'top1'],
+      ['adapter', 'top1'],
+    ]);
+    expect(Number.isFinite(report.results[1].metrics?.[0].value)).toBe(true);
+    expect(report.results[1].trainSeconds).toBeGreaterThan(0);
   });
 
   it('vfm-eval --manifest runs multi-label classification from `labels`', async () => {

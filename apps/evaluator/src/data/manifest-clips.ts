@@ -1,13 +1,5 @@
-import type { ManifestLabels } from '@vfmkit/probes';
 import type { ResolvedEntry, VideoInfo } from '@vfmkit/video';
 import { DecodePool, decodeClip, probeVideo, uniformIndices } from '@vfmkit/video';
-import type { EvalClip } from './task-source';
-
-/**
- * A manifest entry decoded at an encoder's clip size, with its labels mapped onto the clip's frames
- * (probes' `labelsOnClip`).
- */
-export interface ManifestClip extends EvalClip, ManifestLabels {}
 
 /**
  * The source frames a `T`-frame clip of an entry takes: `T` frames spread uniformly (TSN segment
@@ -24,16 +16,18 @@ export function clipFrames(entry: ResolvedEntry, info: VideoInfo, T: number): In
 /**
  * One entry decoded at a clip size `[T, H, W]`: T frames spread over its span (see {@link clipFrames}),
  * resized to H x W in ffmpeg.
- * @returns the pixels `[T, H, W, 3]`, the source frames they came from and the video's info.
+ * @param info the video's info (`probeVideo`), when already known.
+ * @returns the pixels `[T, H, W, 3]`.
  */
 export async function decodeEntry(
   entry: ResolvedEntry,
   [T, H, W]: readonly number[],
-): Promise<{ rgb: Float32Array; frames: Int32Array; info: VideoInfo }> {
-  const info = await probeVideo(entry.file);
-  const frames = clipFrames(entry, info, T);
-  const c = await decodeClip(entry.file, { indices: frames, size: { width: W, height: H }, info });
-  return { rgb: c.data, frames, info };
+  info?: VideoInfo,
+): Promise<Float32Array> {
+  const known = info ?? (await probeVideo(entry.file));
+  const frames = clipFrames(entry, known, T);
+  const c = await decodeClip(entry.file, { indices: frames, size: { width: W, height: H }, info: known });
+  return c.data;
 }
 
 /**
@@ -46,5 +40,5 @@ export async function decodeEntries(
   clip: readonly number[],
 ): Promise<Float32Array[]> {
   const pool = new DecodePool(2);
-  return Promise.all(entries.map((entry) => pool.run(async () => (await decodeEntry(entry, clip)).rgb)));
+  return Promise.all(entries.map((entry) => pool.run(() => decodeEntry(entry, clip))));
 }

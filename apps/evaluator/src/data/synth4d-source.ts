@@ -1,6 +1,6 @@
 import { synth4dTaskHead } from '@vfmkit/probes';
 import { renderSample, splitSeed, taskConfig } from '@vfmkit/synth4d';
-import type { TaskData, TaskSource } from './task-source';
+import { clipsInMemory, type TaskData, type TaskSource } from './task-source';
 
 function renderSplit(task: string, split: 'train' | 'val', count: number, clip: readonly number[]) {
   const config = taskConfig(task, { frames: clip[0], height: clip[1], width: clip[2] });
@@ -24,12 +24,13 @@ export function synth4dSource(taskName: string, trainClips: number, testClips: n
       let data = bySize.get(size);
       if (!data) {
         log(`rendering ${task.name} at ${clip.join(' x ')}: ${trainClips} train + ${testClips} val clips`);
-        data = {
-          task,
-          train: renderSplit(task.task, 'train', trainClips, clip),
-          test: renderSplit(task.task, 'val', testClips, clip),
-          dataKey: `${task.name}:${trainClips}:${testClips}:${size}:v2`,
-        } as TaskData;
+        const dataKey = `${task.name}:${trainClips}:${testClips}:${size}:v2`;
+        const split = (name: 'train' | 'val', count: number) => {
+          const samples = renderSplit(task.task, name, count, clip);
+          const key = `${dataKey}:${name === 'val' ? 'test' : 'train'}`;
+          return { clips: clipsInMemory(key, samples), rows: samples.map((_, i) => i), samples };
+        };
+        data = { task, train: split('train', trainClips), test: split('val', testClips) } as TaskData;
         bySize.set(size, data);
       }
       return data;

@@ -17,13 +17,39 @@ export function stackClips(clips: readonly EvalClip[], [T, H, W]: readonly numbe
   return { data, shape: [clips.length, T, H, W, 3] };
 }
 
-/** A task's clips at one clip size: the readout task, its train and test clips, and their cache key. */
-export interface TaskData<S extends EvalClip = EvalClip> {
-  readonly task: ReadoutTask<S, unknown, unknown>;
-  readonly train: readonly S[];
-  readonly test: readonly S[];
-  /** Identifies the clips (not the task) in the feature cache, e.g. `synth4d/depth:48:16:8x32x32`. */
+/**
+ * A set of clips the encoder embeds once (features cached under `dataKey`): `count` clips of
+ * `[T, H, W, 3]` float32 in [0, 1] at the encoder's clip size, made on demand by `clipAt` (from memory,
+ * or decoded from a video), so a set can be larger than memory. Several tasks may share one set.
+ */
+export interface ClipSet {
+  /** Identifies the clips in the feature cache, e.g. `synth4d/depth:48:16:8x32x32:train`. */
   readonly dataKey: string;
+  readonly count: number;
+  /** Clip `index`, `[T, H, W, 3]`. */
+  clipAt(index: number): Float32Array | Promise<Float32Array>;
+  /** Batches made ahead of the one embedded (`extractFeatureStream`'s prefetch): > 0 where `clipAt` decodes. */
+  readonly prefetch: number;
+}
+
+/** A clip set held in memory as `clips[i].rgb`. */
+export function clipsInMemory(dataKey: string, clips: readonly EvalClip[]): ClipSet {
+  return { dataKey, count: clips.length, clipAt: (i) => clips[i].rgb, prefetch: 0 };
+}
+
+/** One split of a task: its samples' ground truth, and which clips of a set they are. */
+export interface TaskSplitData<S = unknown> {
+  readonly clips: ClipSet;
+  /** `rows[k]` is the clip of `samples[k]` in `clips`. */
+  readonly rows: readonly number[];
+  readonly samples: readonly S[];
+}
+
+/** A task's data at one clip size: the readout task and its train and test splits. */
+export interface TaskData<S = unknown> {
+  readonly task: ReadoutTask<S, unknown, unknown>;
+  readonly train: TaskSplitData<S>;
+  readonly test: TaskSplitData<S>;
   /** The task's videos that could not be read and were left out (manifest data), with why. */
   readonly skipped?: readonly SkipReport[];
 }
