@@ -2,15 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeMachine, Rng } from '@vfmkit/core';
 import { initBackend } from '@vfmkit/nn';
-import {
-  describeAdaptation,
-  FeatureCache,
-  pickRows,
-  type ReadoutKind,
-  type TaskMetric,
-} from '@vfmkit/probes';
+import { describeAdaptation, FeatureCache, type ReadoutKind, type TaskMetric } from '@vfmkit/probes';
 import { fitTask } from '@vfmkit/probes/tfjs';
-import { DecodePool } from '@vfmkit/video';
 import {
   ADAPTATION_METHODS,
   type ModelReport,
@@ -22,9 +15,9 @@ import { vitForwardFlops } from '@vfmkit/vit-encoder';
 import { AdaptedRunner, BACKBONE_ADAPTATIONS } from './adapted';
 import { manifestSources } from './data/manifest-source';
 import { synth4dSource } from './data/synth4d-source';
-import type { EvalClip, TaskSource, TaskSplitData } from './data/task-source';
+import { type TaskSource, type TaskSplitData, withPixels } from './data/task-source';
 import { backboneUnavailable, type LoadedEncoder, openEncoder, randomBaseline } from './encoders';
-import { extractFeatureStream } from './features';
+import { splitFeatures } from './features';
 import { ADAPTATIONS, type Adaptation, type EvaluateOptions, parseEvaluateOptions } from './options';
 import { htmlReport } from './report/html';
 import { markdownReport } from './report/markdown';
@@ -199,28 +192,11 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
             skipped.set(v.path, { ...rest, tasks: [task.name] });
           } else if (!seen.tasks.includes(task.name)) seen.tasks.push(task.name);
         }
-        /** A split's features: its clip set embedded (or read from the cache), the split's rows of it. */
-        const embed = async ({ clips, rows }: TaskSplitData) => {
-          let logged = 0; // progress about every tenth of the set
-          const f = await extractFeatureStream(
-            cache,
-            l.encoder,
-            l.onnx,
-            clips.dataKey,
-            clips.count,
-            clips.clipAt,
-            {
-              prefetch: clips.prefetch,
-              onProgress: (done, count) => {
-                if (done < count && done - logged < count / 10) return;
-                logged = done;
-                log(`${l.name}: embedded ${done} of ${count} clips of ${clips.dataKey}`);
-              },
-            },
-          );
+        const embed = async (split: TaskSplitData) => {
+          const f = await splitFeatures(cache, l.encoder, l.onnx, split, (line) => log(`${l.name}: ${line}`));
           encoders[ei].clipsEmbedded += f.computed;
           embedSeconds[ei] += f.computed ? f.seconds : 0;
-          return { tokens: pickRows(f.tokens, rows), layers: pickRows(f.layers, rows) };
+          return f;
         };
         const train = await embed(data.train);
         const test = await embed(data.test);
@@ -366,17 +342,6 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
   writeFileSync(files.markdown, markdownReport(report));
   writeFileSync(files.html, htmlReport(report));
   return report;
-}
-
-/**
- * A split's samples with their pixels (`rgb`, `[T, H, W, 3]`), for the methods that train inside the
- * backbone: these hold the split's clips in memory (made two at a time).
- */
-async function withPixels({ clips, rows, samples }: TaskSplitData): Promise<EvalClip[]> {
-  const pool = new DecodePool(2);
-  return Promise.all(
-    rows.map((row, k) => pool.run(async () => ({ ...(samples[k] as object), rgb: await clips.clipAt(row) }))),
-  );
 }
 
 /** Writes a picture to `<out>/pictures/<task>--<encoder>.png` and describes it. */

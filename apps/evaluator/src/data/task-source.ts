@@ -1,6 +1,6 @@
 import type { ClipBatch } from '@vfmkit/core';
 import type { ReadoutTask } from '@vfmkit/probes';
-import type { SkipReport } from '@vfmkit/video';
+import { DecodePool, type SkipReport } from '@vfmkit/video';
 
 /** A clip the evaluator embeds: `rgb` is `[T, H, W, 3]` float32 in [0, 1] at the encoder's clip size. */
 export interface EvalClip {
@@ -43,6 +43,17 @@ export interface TaskSplitData<S = unknown> {
   /** `rows[k]` is the clip of `samples[k]` in `clips`. */
   readonly rows: readonly number[];
   readonly samples: readonly S[];
+}
+
+/**
+ * A split's samples with their pixels (`rgb`, `[T, H, W, 3]`), for the methods that train inside the
+ * backbone: these hold the split's clips in memory (made two at a time).
+ */
+export async function withPixels<S>({ clips, rows, samples }: TaskSplitData<S>): Promise<(S & EvalClip)[]> {
+  const pool = new DecodePool(2);
+  return Promise.all(
+    rows.map((row, k) => pool.run(async () => ({ ...samples[k], rgb: await clips.clipAt(row) }))),
+  );
 }
 
 /** A task's data at one clip size: the readout task and its train and test splits. */
