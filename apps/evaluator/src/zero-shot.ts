@@ -13,12 +13,12 @@ import { join } from 'node:path';
 import { describeMachine } from '@vfmkit/core';
 import { crossModalRetrieval, topKAccuracy } from '@vfmkit/metrics';
 import { MOTION_CLASSES, MOTION_VERBS, renderSample, splitSeed, taskConfig } from '@vfmkit/synth4d';
-import { labelVocabulary, readManifest } from '@vfmkit/video';
+import { DecodePool, labelVocabulary, readManifest } from '@vfmkit/video';
 import { classEmbeddings, classPrompts, zeroShotClassify } from '@vfmkit/videoprism-distill';
 import { findVideoTextFolder, VIDEO_TEXT_FILES, VideoTextModel } from '@vfmkit/videoprism-distill/onnx';
-import { decodeEntries } from './data/manifest-clips';
+import { decodeEntry } from './data/manifest-clips';
 import { splitEntries } from './data/manifest-source';
-import { type EvalClip, stackClips } from './data/task-source';
+import { stackClips } from './data/task-source';
 import { EvaluatorError } from './errors';
 
 /** Prompt templates for synth4d motions: the class name is a verb phrase ("bounces"). */
@@ -65,8 +65,9 @@ export interface ZeroShotReport {
   files: { markdown: string; json: string };
 }
 
-/** A clip with what zero-shot scores it on. */
-interface LabeledClip extends EvalClip {
+/** A clip with what zero-shot scores it on; its pixels `[T, H, W, 3]` are made (decoded) when embedded. */
+interface LabeledClip {
+  pixels(): Float32Array | Promise<Float32Array>;
   caption?: string;
   label?: number;
 }
@@ -97,7 +98,7 @@ function synth4dClips(
   });
   const clips = Array.from({ length: count }, (_, i) => {
     const s = renderSample(config, splitSeed('val', i));
-    return { rgb: s.rgb, caption: s.caption, label: s.actions.clipLabel };
+    return { pixels: () => s.rgb, caption: s.caption, label: s.actions.clipLabel };
   });
   return { clips, classes: MOTION_CLASSES.map((c) => MOTION_VERBS[c]) };
 }
@@ -116,23 +117,25 @@ async function manifestClips(
       what: 'manifest',
       value: path,
     });
-  const decoded = await decodeEntries(used, clip);
   return {
-    clips: decoded.map((rgb, i) => ({
-      rgb,
-      ...(used[i].caption !== undefined ? { caption: used[i].caption } : {}),
-      ...(used[i].label !== undefined ? { label: classes.indexOf(String(used[i].label)) } : {}),
+    clips: used.map((entry) => ({
+      pixels: () => decodeEntry(entry, clip),
+      ...(entry.caption !== undefined ? { caption: entry.caption } : {}),
+      ...(entry.label !== undefined ? { label: classes.indexOf(String(entry.label)) } : {}),
     })),
     classes,
   };
 }
 
-/** Embeds clips in batches of 8. */
+/** Embeds clips in batches of 8, each batch made (decoded two at a time) just before it runs. */
 async function embedClips(model: VideoTextModel, clips: readonly LabeledClip[]) {
   const D = model.manifest.embedDim;
   const out = new Float32Array(clips.length * D);
+  const pool = new DecodePool(2);
   for (let i = 0; i < clips.length; i += 8) {
-    const batch = clips.slice(i, i + 8);
+    const batch = await Promise.all(
+      clips.slice(i, i + 8).map((c) => pool.run(async () => ({ rgb: await c.pixels() }))),
+    );
     const e = await model.embedVideo(stackClips(batch, model.manifest.clip));
     out.set(e.data, i * D);
   }

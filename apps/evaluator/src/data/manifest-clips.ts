@@ -1,5 +1,5 @@
 import type { ResolvedEntry, VideoInfo } from '@vfmkit/video';
-import { DecodePool, decodeClip, probeVideo, uniformIndices } from '@vfmkit/video';
+import { decodeClip, probeVideo, uniformIndices } from '@vfmkit/video';
 
 /**
  * The source frames a `T`-frame clip of an entry takes: `T` frames spread uniformly (TSN segment
@@ -28,17 +28,4 @@ export async function decodeEntry(
   const frames = clipFrames(entry, known, T);
   const c = await decodeClip(entry.file, { indices: frames, size: { width: W, height: H }, info: known });
   return c.data;
-}
-
-/**
- * Decodes entries at a clip size `[T, H, W]` ({@link decodeEntry}), two files at a time; any unreadable
- * video fails the call.
- * @returns `[T, H, W, 3]` float32 pixels per entry, in order.
- */
-export async function decodeEntries(
-  entries: readonly ResolvedEntry[],
-  clip: readonly number[],
-): Promise<Float32Array[]> {
-  const pool = new DecodePool(2);
-  return Promise.all(entries.map((entry) => pool.run(() => decodeEntry(entry, clip))));
 }
