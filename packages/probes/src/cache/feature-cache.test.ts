@@ -83,6 +83,14 @@ describe('FeatureCache', () => {
     unlinkSync(join(cache.folder(key), 'shard-00002.safetensors'));
     expect(Array.from(label.read([0, 7]))).toEqual([0, 7]);
     expect(() => label.read([8])).toThrow(/shard-00002\.safetensors is corrupt/);
+    // fill computes the missing shard again
+    const again: number[] = [];
+    const refill = await cache.fill(key, 10, 4, (start, n) => {
+      again.push(start);
+      return rowsFrom(start, n);
+    });
+    expect([refill.computedShards, again]).toEqual([1, [8]]);
+    expect(Array.from((await cache.open(key)).label.read([8, 9]))).toEqual([8, 9]);
   });
 
   it('keeps encoders and data keys apart and resumes a partial extraction', async () => {

@@ -129,8 +129,9 @@ export class FeatureCache {
 
   /**
    * Computes and writes the missing shards of `key` (one `compute` call per shard, each shard written
-   * while the next is computed), checks every shard against the key, and writes the manifest. Nothing is
-   * read back: at most one computed shard is held at a time.
+   * while the next is computed; a shard deleted from a complete entry is computed again), checks every
+   * shard's header against the key, and writes the manifest. Nothing is read back: at most one computed
+   * shard is held at a time.
    * @param rows total rows; @param shardRows rows per shard (also the batch handed to `compute`).
    * @returns how many shards were computed now (0 when all were cached).
    * @throws FeatureCacheError for bad sizes, a cache of other sizes, a `compute` result of the wrong
@@ -155,7 +156,6 @@ export class FeatureCache {
         `cache for "${key.dataKey}" holds ${existing.rows} rows in shards of ${existing.shardRows}, asked for ${rows} in ${shardRows}`,
         { key: key.dataKey, rows, shardRows },
       );
-    if (existing) return { computedShards: 0 };
     await mkdir(this.folder(key), { recursive: true });
     const shards = Math.ceil(rows / shardRows);
     let computed = 0;
@@ -187,6 +187,7 @@ export class FeatureCache {
       computed++;
     }
     await writing;
+    if (existing && computed === 0) return { computedShards: 0 };
     const layout = await this.shardLayout(key, rows, shardRows);
     const manifest: Manifest = {
       encoderHash: key.encoderHash,
