@@ -2,13 +2,20 @@
  * Probe cost on this machine, against a peer in the same run: training an attentive-pooler probe on
  * cached features (ViT-S/16-like readout of a 16 x 112 x 112 clip: 8 x 7 x 7 = 392 tokens of width 384,
  * 10 classes, batch 32): vfmkit (tfjs wasm, 1 thread) vs the same head in PyTorch (Debian torch +
- * OpenBLAS, 2 threads). (TAP-Vid metric timings moved with the metrics: `npm run bench -w @vfmkit/metrics`.)
+ * OpenBLAS, 2 threads). Then the same training with the features read from a `FeatureCache`'s shards on
+ * disk (`fill` + `open`, shards of 8 clips), against the in-memory arrays in the same run. (TAP-Vid metric
+ * timings moved with the metrics: `npm run bench -w @vfmkit/metrics`.)
  *
  *   npm run bench -w @vfmkit/probes
  */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describeMachine, markdownTable, medianMs, Rng } from '@vfmkit/core';
 import { initBackend } from '@vfmkit/nn';
+import { FeatureCache } from '../src/cache/feature-cache';
+import type { Features } from '../src/cache/feature-rows';
 import { ProbeHead, trainProbe } from '../src/tfjs/index';
 
 const [B, N, D, C, STEPS] = [32, 392, 384, 10, 20];
@@ -24,18 +31,29 @@ trainProbe(
   { loss: 'softmax-cross-entropy', steps: 2, batchSize: B },
   1,
 );
-const ours = await medianMs(
-  () =>
-    trainProbe(
-      head,
-      { data: features, shape: [B * 4, N, D] },
-      { data: labels, shape: [B * 4, 1] },
-      { loss: 'softmax-cross-entropy', steps: STEPS, batchSize: B },
-      2,
-    ),
-  3,
-  0,
-);
+const train = (x: Features) =>
+  medianMs(
+    () =>
+      trainProbe(
+        head,
+        x,
+        { data: labels, shape: [B * 4, 1] },
+        { loss: 'softmax-cross-entropy', steps: STEPS, batchSize: B },
+        2,
+      ),
+    3,
+    0,
+  );
+const ours = await train({ data: features, shape: [B * 4, N, D] });
+const dir = mkdtempSync(join(tmpdir(), 'vfm-probe-bench-'));
+const cache = new FeatureCache(dir);
+const key = { encoderHash: '0123456789abcdef', dataKey: 'bench' };
+const per = N * D;
+await cache.fill(key, B * 4, 8, (start, n) => ({
+  tokens: { data: features.slice(start * per, (start + n) * per), shape: [n, N, D] },
+}));
+const fromShards = await train((await cache.open(key)).tokens);
+rmSync(dir, { recursive: true, force: true });
 const torchPeer = `
 import time, torch, torch.nn as nn
 torch.set_num_threads(2); torch.manual_seed(0)
@@ -86,6 +104,13 @@ console.log(
         'PyTorch 1.13 + OpenBLAS, 2 threads',
         `${(torchMs / STEPS).toFixed(1)} ms/step`,
         (ours / torchMs).toFixed(2),
+      ],
+      [
+        "the same, features read from the feature cache's shards on disk (FeatureCache.open, shards of 8 clips)",
+        `${(fromShards / STEPS).toFixed(1)} ms/step`,
+        'the same training on the arrays in memory (row above)',
+        `${(ours / STEPS).toFixed(1)} ms/step`,
+        (fromShards / ours).toFixed(2),
       ],
     ],
   ),
