@@ -2,7 +2,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeMachine, Rng } from '@vfmkit/core';
 import { initBackend } from '@vfmkit/nn';
-import { describeAdaptation, FeatureCache, type ReadoutKind, type TaskMetric } from '@vfmkit/probes';
+import {
+  describeAdaptation,
+  FeatureCache,
+  pickRows,
+  type ReadoutKind,
+  type TaskMetric,
+} from '@vfmkit/probes';
 import { fitTask } from '@vfmkit/probes/tfjs';
 import {
   ADAPTATION_METHODS,
@@ -15,9 +21,9 @@ import { vitForwardFlops } from '@vfmkit/vit-encoder';
 import { AdaptedRunner, BACKBONE_ADAPTATIONS } from './adapted';
 import { manifestSources } from './data/manifest-source';
 import { synth4dSource } from './data/synth4d-source';
-import { type TaskSource, type TaskSplitData, withPixels } from './data/task-source';
+import { type EvalClip, type TaskSource, type TaskSplitData, withPixels } from './data/task-source';
 import { backboneUnavailable, type LoadedEncoder, openEncoder, randomBaseline } from './encoders';
-import { splitFeatures } from './features';
+import { type ClipFeatures, clipSetFeatures } from './features';
 import { ADAPTATIONS, type Adaptation, type EvaluateOptions, parseEvaluateOptions } from './options';
 import { htmlReport } from './report/html';
 import { markdownReport } from './report/markdown';
@@ -173,6 +179,8 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
   const pictures: PictureEntry[] = [];
   const skipped = new Map<string, SkippedVideo>();
   const pictured = new Set<string>();
+  /** Each (encoder, clip set)'s features, embedded or opened once however many tasks and splits read it. */
+  const extracted = new Map<string, Promise<ClipFeatures>>();
   /** Gives the event loop a turn (a signal handler can run), then says whether a stop was asked for. */
   const stopRequested = async () => {
     await new Promise((done) => setImmediate(done));
@@ -192,11 +200,19 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
             skipped.set(v.path, { ...rest, tasks: [task.name] });
           } else if (!seen.tasks.includes(task.name)) seen.tasks.push(task.name);
         }
-        const embed = async (split: TaskSplitData) => {
-          const f = await splitFeatures(cache, l.encoder, l.onnx, split, (line) => log(`${l.name}: ${line}`));
-          encoders[ei].clipsEmbedded += f.computed;
-          embedSeconds[ei] += f.computed ? f.seconds : 0;
-          return f;
+        /** A split's features: its clip set's (embedded on first use), the split's rows of them. */
+        const embed = async ({ clips, rows }: TaskSplitData) => {
+          const id = `${ei}\u0000${clips.dataKey}`;
+          let features = extracted.get(id);
+          if (!features) {
+            features = clipSetFeatures(cache, l.encoder, l.onnx, clips, (line) => log(`${l.name}: ${line}`));
+            extracted.set(id, features);
+            const f = await features;
+            encoders[ei].clipsEmbedded += f.computed;
+            embedSeconds[ei] += f.computed ? f.seconds : 0;
+          }
+          const f = await features;
+          return { tokens: pickRows(f.tokens, rows), layers: pickRows(f.layers, rows) };
         };
         const train = await embed(data.train);
         const test = await embed(data.test);
@@ -208,6 +224,8 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
           featureWidth: m.vit.width,
           layers: train.layers.shape[1],
         };
+        /** The splits' pixels, for the methods that train inside the backbone (made once for both). */
+        let pixels: { train: EvalClip[]; test: EvalClip[] } | undefined;
         const methods = c.taskAdaptations?.[short] ?? c.taskAdaptations?.[source.name] ?? c.adaptations;
         for (const method of methods) {
           if (await stopRequested()) break units;
@@ -230,14 +248,14 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
               continue;
             }
             const { steps, batchSize, lr, seed } = c;
+            pixels ??= { train: await withPixels(data.train), test: await withPixels(data.test) };
             const row = await adapted.run({
               ...base,
               method,
               task,
               source: l.checkpoint as string,
               geometry,
-              train: await withPixels(data.train),
-              test: await withPixels(data.test),
+              ...pixels,
               steps,
               batchSize,
               lr,

@@ -1,7 +1,7 @@
 import type { ClipBatch } from '@vfmkit/core';
-import { type FeatureCache, type FeatureRows, hashEncoderFile, pickRows } from '@vfmkit/probes';
+import { type FeatureCache, type FeatureRows, hashEncoderFile } from '@vfmkit/probes';
 import type { VideoEncoder } from '@vfmkit/vit-encoder/onnx';
-import type { EvalClip, TaskSplitData } from './data/task-source';
+import type { ClipSet, EvalClip } from './data/task-source';
 import { EvaluatorError } from './errors';
 
 /**
@@ -157,20 +157,19 @@ export async function extractFeatures(
 }
 
 /**
- * A task split's features: its clip set embedded once (decoded on the fly where the set decodes, and
- * found in the cache when another split or task of the set embedded it already), then the split's
- * rows of it.
+ * The features of a clip set: embedded once (decoded on the fly where the set decodes), or found in the
+ * cache.
  * @param log progress lines, about every tenth of the set.
  */
-export async function splitFeatures(
+export async function clipSetFeatures(
   cache: FeatureCache,
   encoder: VideoEncoder,
   onnxPath: string,
-  { clips, rows }: TaskSplitData,
+  clips: ClipSet,
   log: (line: string) => void,
 ): Promise<ClipFeatures> {
   let logged = 0;
-  const f = await extractFeatureStream(cache, encoder, onnxPath, clips.dataKey, clips.count, clips.clipAt, {
+  return extractFeatureStream(cache, encoder, onnxPath, clips.dataKey, clips.count, clips.clipAt, {
     prefetch: clips.prefetch,
     onProgress: (done, count) => {
       if (done < count && done - logged < count / 10) return;
@@ -178,5 +177,4 @@ export async function splitFeatures(
       log(`embedded ${done} of ${count} clips of ${clips.dataKey}`);
     },
   });
-  return { ...f, tokens: pickRows(f.tokens, rows), layers: pickRows(f.layers, rows) };
 }

@@ -13,17 +13,11 @@ import {
 } from '@vfmkit/nn';
 import type { VitModel } from '@vfmkit/vit-encoder/tfjs';
 import { z } from 'zod';
-import type { ArrayWithShape } from '../cache/feature-rows';
+import { type ArrayWithShape, selectRows } from '../cache/feature-rows';
 import { ProbeError } from '../errors';
 import type { ProbeHead } from '../heads/probe-head';
 import { batchLoss, type HeadTrainingInputs, trainProbeSchema } from '../heads/train';
-import {
-  checkTrainingRows,
-  minibatches,
-  parseTrainingOptions,
-  rowsTensor,
-  selectRows,
-} from '../internal/head-training';
+import { checkTrainingRows, minibatches, parseTrainingOptions, rowsTensor } from '../internal/head-training';
 
 /** {@link trainProbeSchema} with smaller defaults (clips, not cached features) and a backbone learning rate. */
 const trainSchema = trainProbeSchema

@@ -26,6 +26,22 @@ export interface FeatureRows {
 /** Features a head reads: a whole array in memory, or rows read on demand. */
 export type Features = ArrayWithShape | FeatureRows;
 
+/** Rows `idx` of a `[B, ...]` array, as a new `[idx.length, ...]` array of the same type. */
+export function selectRows<T extends Float32Array | Int32Array>(
+  data: T,
+  shape: readonly number[],
+  idx: readonly number[],
+): { data: T; shape: number[] } {
+  const per = sizeOf(shape.slice(1));
+  const out = (
+    data instanceof Int32Array ? new Int32Array(idx.length * per) : new Float32Array(idx.length * per)
+  ) as T;
+  idx.forEach((i, k) => {
+    out.set(data.subarray(i * per, (i + 1) * per), k * per);
+  });
+  return { data: out, shape: [idx.length, ...shape.slice(1)] };
+}
+
 /** Row-major stride of one row of `shape` and a check that `idx` are rows of it. */
 export function checkRows(shape: readonly number[], idx: readonly number[]): number {
   for (const i of idx)
@@ -45,12 +61,8 @@ export function featureRows(features: Features): FeatureRows {
   return {
     shape,
     read(idx) {
-      const per = checkRows(shape, idx);
-      const out = new Float32Array(idx.length * per);
-      idx.forEach((i, k) => {
-        out.set(data.subarray(i * per, (i + 1) * per), k * per);
-      });
-      return out;
+      checkRows(shape, idx);
+      return selectRows(data, shape, idx).data;
     },
   };
 }

@@ -1,25 +1,10 @@
-import { assertLength, parseConfig, type Rng, type SafeParser, sizeOf } from '@vfmkit/core';
+import { assertLength, parseConfig, type Rng, type SafeParser } from '@vfmkit/core';
 import { tf } from '@vfmkit/nn';
 import type { z } from 'zod';
+import { selectRows } from '../cache/feature-rows';
 import { ProbeError } from '../errors';
 
 type Rows = Float32Array | Int32Array;
-
-/** Rows `idx` of a `[B, ...]` array, as a new `[idx.length, ...]` array of the same type. */
-export function selectRows<T extends Rows>(
-  data: T,
-  shape: readonly number[],
-  idx: readonly number[],
-): { data: T; shape: number[] } {
-  const per = sizeOf(shape.slice(1));
-  const out = (
-    data instanceof Int32Array ? new Int32Array(idx.length * per) : new Float32Array(idx.length * per)
-  ) as T;
-  idx.forEach((i, k) => {
-    out.set(data.subarray(i * per, (i + 1) * per), k * per);
-  });
-  return { data: out, shape: [idx.length, ...shape.slice(1)] };
-}
 
 /** Rows `idx` of a `[B, ...]` array as a tensor (int32 for `Int32Array`, else float32). */
 export function rowsTensor(a: { data: Rows; shape: readonly number[] }, idx: readonly number[]): tf.Tensor {
